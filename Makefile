@@ -1,0 +1,174 @@
+# portgate - one non-recursive Makefile.  Objects go to .build/ (.build/san with
+# SANITIZE=1).  Sources are found by directory, so adding a file needs no edit:
+#   src/common/*.c     libpgcommon.a: shared code, never logs, returns -errno
+#   src/lib/*.c        libportgate: the receiver API for servers (portgate.h)
+#   src/portgate/*.c   the portgate CLI
+#   tests/unit/test-*.c, tests/helpers/*.c, tests/fuzz/fuzz-*.c
+include config.mk
+
+VERSION := 0.1.0
+ifeq ($(SANITIZE),)
+B := .build
+else
+B := .build/san
+endif
+
+ifeq ($(V),)
+Q = @
+msg = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q =
+msg =
+endif
+
+WARNINGS := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+	-Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wsign-compare \
+	-Wno-unused-parameter -Wundef -Wvla -Wno-missing-field-initializers
+ifneq ($(WERROR),)
+WARNINGS += -Werror
+endif
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+LDHARDEN := -Wl,-z,relro,-z,now
+ifneq ($(SANITIZE),)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN := -fPIC
+endif
+
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DPG_VERSION='"$(VERSION)"' \
+	-DPG_SYSCONFDIR='"$(SYSCONFDIR)"' $(WARNINGS) $(HARDEN) $(SANFLAGS) \
+	-Isrc/common -Iinclude $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
+LDLIBS_ALL := -lacl $(LDLIBS)
+
+COMMON_SRC := $(wildcard src/common/*.c)
+LIB_SRC    := $(wildcard src/lib/*.c)
+CLI_SRC    := $(wildcard src/portgate/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+TAP_OBJ    := $(B)/tests/unit/tap.o
+UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
+HELPER_BIN := $(HELPER_SRC:%.c=$(B)/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=$(B)/tests/fuzz/replay-%)
+
+LIBPG_SO := $(B)/libportgate.so.0
+PROGRAMS := $(B)/portgate
+TEST_BINS := $(UNIT_BIN) $(HELPER_BIN) $(REPLAY_BIN)
+
+.PHONY: all check check-unit check-fuzz check-integration demo deps install uninstall \
+	clean fuzz format lint
+.DELETE_ON_ERROR:
+
+all: $(PROGRAMS) $(LIBPG_SO) $(B)/libportgate.a $(B)/portgate.pc
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libpgcommon.a: $(COMMON_OBJ)
+	$(call msg,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/libportgate.a: $(LIB_OBJ)
+	$(call msg,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(LIBPG_SO): $(LIB_OBJ) src/lib/libportgate.map
+	$(call msg,LD,$@)$(CC) -shared -Wl,-soname,libportgate.so.0 \
+		-Wl,--version-script=src/lib/libportgate.map $(ALL_LDFLAGS) -o $@ $(LIB_OBJ)
+
+$(B)/portgate.pc: src/lib/portgate.pc.in Makefile config.mk
+	$(call msg,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/portgate: $(CLI_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -pie -o $@ $(CLI_OBJ) $(B)/libpgcommon.a \
+		$(B)/libportgate.a $(LDLIBS_ALL)
+
+$(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(TAP_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TAP_OBJ) $(B)/libpgcommon.a \
+		$(B)/libportgate.a $(LDLIBS_ALL)
+
+$(B)/tests/helpers/%: $(B)/tests/helpers/%.o $(B)/libpgcommon.a $(B)/libportgate.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/libpgcommon.a $(B)/libportgate.a \
+		$(LDLIBS_ALL)
+
+$(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/replay-main.o \
+		$(B)/libpgcommon.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(UNIT_BIN:%=%.o) $(TAP_OBJ): ALL_CFLAGS += -Itests/unit
+
+# --- tests -------------------------------------------------------------------
+PROVE := prove --failures --source Executable
+deps:
+	$(Q)scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all-tests
+	$(Q)$(MAKE) --no-print-directory check-unit check-fuzz check-integration
+
+.PHONY: all-tests
+all-tests: all $(TEST_BINS)
+
+check-unit: all-tests
+	$(Q)$(PROVE) $(UNIT_BIN)
+
+check-fuzz: all-tests
+	$(Q)set -e; for t in $(REPLAY_BIN); do \
+		n=$${t##*/replay-}; echo "fuzz replay: $$n"; \
+		$$t tests/fuzz/corpus/$$n; done
+
+check-integration: all-tests
+	$(Q)PORTGATE_BUILD=$(abspath $(B)) PORTGATE_SRC=$(CURDIR) \
+		$(PROVE) $(sort $(wildcard tests/integration/t[0-9]*.sh))
+
+demo: deps all
+	$(Q)PORTGATE_BUILD=$(abspath $(B)) scripts/demo.sh
+
+# --- fuzzing with libFuzzer (clang) --------------------------------------------
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=.build/fuzz/fuzz-%)
+fuzz: $(FUZZ_BIN)
+.build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/common \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ -lacl
+
+# --- install -------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(B)/portgate $(DESTDIR)$(BINDIR)/portgate
+	install -m 0755 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
+	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
+	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
+	install -m 0644 include/portgate.h $(DESTDIR)$(INCLUDEDIR)/portgate.h
+	install -m 0644 $(B)/portgate.pc $(DESTDIR)$(PKGCONFIGDIR)/portgate.pc
+	install -m 0644 man/portgate.1 $(DESTDIR)$(MANDIR)/man1/portgate.1
+	install -m 0644 man/portgate_listen_fds.3 $(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3
+	install -m 0644 man/portgate.conf.5 $(DESTDIR)$(MANDIR)/man5/portgate.conf.5
+	install -m 0644 etc/portgate.conf.example README.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(LIBDIR)/libportgate.so* \
+		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
+		$(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3 \
+		$(DESTDIR)$(MANDIR)/man5/portgate.conf.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# --- housekeeping ----------------------------------------------------------------
+format:
+	clang-format -i $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h)
+
+lint:
+	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h)
+	shellcheck -x scripts/*.sh tests/integration/*.sh .ci/run
+
+clean:
+	rm -rf .build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

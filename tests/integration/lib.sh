@@ -1,0 +1,141 @@
+# lib.sh - the integration test harness (TAP, run by prove).
+#
+#   . "${0%/*}/lib.sh"
+#   make_user pgt-alice
+#   test_expect_success 'alice binds 80' 'as_user pgt-alice "$PG" run -l :80 -- true'
+#   test_expect_code 1 'bob is refused' 'as_user pgt-bob "$PG" check :80'
+#   test_done
+#
+# Every script runs as root in a network namespace (and a mount namespace) of
+# its own, made by enter_netns, so ports never collide with the host or with
+# each other.  Users it creates are named pgt-* and removed on exit, as are the
+# processes it started (by PID) and its scratch directory.
+# PORTGATE_TEST_STRICT=1 turns a missing prerequisite into a failure (CI).
+
+set -u
+
+PORTGATE_SRC=${PORTGATE_SRC:-$(cd "${0%/*}/../.." && pwd)}
+PORTGATE_BUILD=${PORTGATE_BUILD:-$PORTGATE_SRC/.build}
+PG=$PORTGATE_BUILD/portgate
+HELPERS=$PORTGATE_BUILD/tests/helpers
+DATA=$PORTGATE_SRC/tests/data
+export PORTGATE_SRC PORTGATE_BUILD PG HELPERS DATA
+
+test_count=0
+test_failed=0
+_pg_users=""
+_pg_groups=""
+_pg_pids=""
+TMP=""
+
+skip_all() {
+	if [ "${PORTGATE_TEST_STRICT:-0}" = 1 ]; then
+		echo "Bail out! prerequisite missing: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+require_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "needs '$c' (run scripts/install-deps.sh)"
+	done
+}
+
+# Every script re-runs itself in fresh network + mount namespaces, loopback up.
+[ "$(id -u)" = 0 ] || skip_all "needs root (creates users and network namespaces)"
+if [ "${_PG_IN_NETNS:-}" != 1 ]; then
+	command -v unshare >/dev/null || skip_all "needs unshare (util-linux)"
+	_PG_IN_NETNS=1 exec unshare --net --mount --propagation private -- "$0" "$@"
+fi
+ip link set lo up || skip_all "cannot bring up lo in a new network namespace"
+
+_pg_cleanup() {
+	for p in $_pg_pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	for u in $_pg_users; do
+		userdel "$u" >/dev/null 2>&1
+	done
+	for g in $_pg_groups; do
+		groupdel "$g" >/dev/null 2>&1
+	done
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	return 0
+}
+trap _pg_cleanup EXIT
+trap 'exit 130' INT TERM
+
+TMP=$(mktemp -d /tmp/pgt.XXXXXX)
+chmod 755 "$TMP"
+export TMP
+
+# make_group NAME: a fresh group (an old one of that name is replaced).
+make_group() {
+	groupdel "$1" >/dev/null 2>&1
+	groupadd "$1" || { echo "Bail out! groupadd $1 failed"; exit 1; }
+	_pg_groups="$_pg_groups $1"
+}
+
+# make_user NAME [GROUP...]: a fresh user with its own group and these supplementary ones.
+make_user() {
+	_u=$1
+	shift
+	userdel "$_u" >/dev/null 2>&1
+	groupdel "$_u" >/dev/null 2>&1
+	_g=""
+	[ $# -gt 0 ] && _g="-G $(echo "$*" | tr ' ' ,)"
+	# shellcheck disable=SC2086
+	useradd -M -d /nonexistent -s /usr/sbin/nologin -U $_g "$_u" ||
+		{ echo "Bail out! useradd $_u failed"; exit 1; }
+	_pg_users="$_pg_users $_u"
+	_pg_groups="$_u $_pg_groups"
+}
+
+# as_user USER CMD...: run CMD with USER's uids, gids and supplementary groups.
+as_user() {
+	_u=$1
+	shift
+	setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
+}
+
+# track_pid PID: end this process when the script exits.
+track_pid() {
+	_pg_pids="$_pg_pids $1"
+}
+
+_pg_result() {
+	test_count=$((test_count + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $test_count - $2"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $2"
+		[ -s "$TMP/.out" ] && sed 's/^/#   /' "$TMP/.out"
+	fi
+}
+
+# test_expect_success DESC SCRIPT: SCRIPT (eval'd) must exit 0.
+test_expect_success() {
+	(eval "$2") >"$TMP/.out" 2>&1
+	_pg_result $? "$1"
+}
+
+# test_expect_code CODE DESC SCRIPT: SCRIPT must exit with CODE.
+test_expect_code() {
+	(eval "$3") >"$TMP/.out" 2>&1
+	_rc=$?
+	if [ "$_rc" != "$1" ]; then
+		echo "exit status $_rc, expected $1" >>"$TMP/.out"
+		_pg_result 1 "$2"
+	else
+		_pg_result 0 "$2"
+	fi
+}
+
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" = 0 ]
+	exit $?
+}
