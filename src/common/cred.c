@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,6 +116,19 @@ pg_cred_for_user(const char *user, const char *group, struct pg_cred *ret, char 
 	if (ret_name != NULL)
 		*ret_name = name;
 	return 0;
+}
+
+const char *
+pg_user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		(void)snprintf(buf, size, "%s", res->pw_name);
+	else
+		(void)snprintf(buf, size, "%u", (unsigned)uid);
+	return buf;
 }
 
 int

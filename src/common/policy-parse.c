@@ -140,65 +140,90 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* A principal: "alice", "uid:1001", "@staff", "gid:50".  Returns 0 or -EINVAL (diag'd). */
-static int
-parse_principal(const char *tok, size_t len, const char *file, unsigned line, unsigned col,
-		struct pg_rule *r, struct pg_diags *d)
+size_t
+pg_policy_tokenize(const char *s, size_t len, struct pg_token *tok, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	for (;;) {
+		size_t start;
+
+		while (i < len && is_space(s[i]))
+			i++;
+		if (i == len || s[i] == '#')
+			return n;
+		start = i;
+		while (i < len && !is_space(s[i]))
+			i++;
+		if (n < max) {
+			tok[n].start = start;
+			tok[n].len = i - start;
+		}
+		n++;
+	}
+}
+
+static int _printf_(3, 4) fail(struct pg_parse_error *err, size_t col, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->col = col;
+	va_start(ap, fmt);
+	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int
+pg_principal_parse(const char *s, size_t len, enum pg_principal_kind *ret_kind, uint32_t *ret_id,
+		   struct pg_parse_error *err)
 {
 	char name[256];
 	unsigned long v;
 	char *end;
 
-	if (len >= sizeof(name)) {
-		diag(d, file, line, col, "principal '%.40s...' is too long", tok);
-		return -EINVAL;
-	}
-	memcpy(name, tok, len);
+	if (len >= sizeof(name))
+		return fail(err, 0, "principal '%.40s...' is too long", s);
+	memcpy(name, s, len);
 	name[len] = '\0';
-	if (strstr(name, "://") != NULL) {
-		diag(d, file, line, col, "expected a user or @group before the listen specs, got '%s'",
-		     name);
-		return -EINVAL;
-	}
+	if (strstr(name, "://") != NULL)
+		return fail(err, 0, "expected a user or @group before the listen specs, got '%s'",
+			    name);
 	if (strncmp(name, "uid:", 4) == 0 || strncmp(name, "gid:", 4) == 0) {
 		errno = 0;
 		v = strtoul(name + 4, &end, 10);
 		if (name[4] < '0' || name[4] > '9' || *end != '\0' || errno != 0 ||
-		    v >= (unsigned long)UINT32_MAX) {
-			diag(d, file, line, col + 4, "expected a number after '%.4s', got '%s'", name,
-			     name + 4);
-			return -EINVAL;
-		}
-		r->kind = name[0] == 'u' ? PG_PRINCIPAL_USER : PG_PRINCIPAL_GROUP;
-		r->id = (uint32_t)v;
+		    v >= (unsigned long)UINT32_MAX)
+			return fail(err, 4, "expected a number after '%.4s', got '%s'", name,
+				    name + 4);
+		*ret_kind = name[0] == 'u' ? PG_PRINCIPAL_USER : PG_PRINCIPAL_GROUP;
+		*ret_id = (uint32_t)v;
 	} else if (name[0] == '@') {
 		gid_t gid;
 
-		if (name[1] == '\0' || pg_lookup_gid(name + 1, &gid) < 0 ||
-		    (name[1] >= '0' && name[1] <= '9')) {
-			diag(d, file, line, col + 1,
-			     "unknown group '%s' (not in the group database; use gid:N for a number)",
-			     name + 1);
-			return -EINVAL;
-		}
-		r->kind = PG_PRINCIPAL_GROUP;
-		r->id = gid;
+		if (name[1] == '\0' || (name[1] >= '0' && name[1] <= '9') ||
+		    pg_lookup_gid(name + 1, &gid) < 0)
+			return fail(err, 1,
+				    "unknown group '%s' (not in the group database; use gid:N for a "
+				    "number)",
+				    name + 1);
+		*ret_kind = PG_PRINCIPAL_GROUP;
+		*ret_id = gid;
 	} else {
 		uid_t uid;
 
-		if ((name[0] >= '0' && name[0] <= '9') || pg_lookup_uid(name, &uid) < 0) {
-			diag(d, file, line, col,
-			     "unknown user '%s' (not in the user database; use uid:N for a number)",
-			     name);
-			return -EINVAL;
-		}
-		r->kind = PG_PRINCIPAL_USER;
-		r->id = uid;
+		if ((name[0] >= '0' && name[0] <= '9') || pg_lookup_uid(name, &uid) < 0)
+			return fail(err, 0,
+				    "unknown user '%s' (not in the user database; use uid:N for a "
+				    "number)",
+				    name);
+		*ret_kind = PG_PRINCIPAL_USER;
+		*ret_id = uid;
 	}
-	if ((r->principal = strdup(name)) == NULL)
-		return -ENOMEM;
 	return 0;
 }
+
+#define MAX_TOKENS 256
 
 /* Parse one line; appends rules to p.  Returns the number of errors found, or -ENOMEM. */
 static int
@@ -206,60 +231,44 @@ parse_line(struct pg_policy *p, const char *file, unsigned lineno, const char *s
 	   struct pg_diags *d)
 {
 	struct pg_rule proto = { .file = file, .line = lineno };
-	size_t i = 0, nspecs = 0;
-	int errors = 0, r;
+	struct pg_token tok[MAX_TOKENS];
+	struct pg_parse_error err;
+	size_t n = pg_policy_tokenize(s, len, tok, MAX_TOKENS);
+	int errors = 0;
 
-	while (i < len && is_space(s[i]))
-		i++;
-	if (i == len || s[i] == '#')
+	if (n == 0)
 		return 0;
-
-	/* The principal. */
-	{
-		size_t start = i;
-
-		while (i < len && !is_space(s[i]) && s[i] != '#')
-			i++;
-		r = parse_principal(s + start, i - start, file, lineno, (unsigned)start + 1, &proto, d);
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0)
-			return 1;
+	if (n > MAX_TOKENS) {
+		diag(d, file, lineno, (unsigned)tok[MAX_TOKENS - 1].start + 1,
+		     "more than %d listen specs on one line; split it", MAX_TOKENS - 1);
+		return 1;
 	}
-
-	for (;;) {
-		struct pg_parse_error err;
+	if (pg_principal_parse(s + tok[0].start, tok[0].len, &proto.kind, &proto.id, &err) < 0) {
+		diag(d, file, lineno, (unsigned)(tok[0].start + err.col) + 1, "%s", err.msg);
+		return 1;
+	}
+	if (n == 1) {
+		diag(d, file, lineno, (unsigned)(tok[0].start + tok[0].len) + 1,
+		     "expected at least one listen spec (tcp://ADDR:PORT or udp://ADDR:PORT) after "
+		     "'%.*s'",
+		     (int)tok[0].len, s + tok[0].start);
+		return 1;
+	}
+	for (size_t i = 1; i < n; i++) {
 		struct pg_rule rule = proto;
-		size_t start;
 
-		while (i < len && is_space(s[i]))
-			i++;
-		if (i == len || s[i] == '#')
-			break;
-		start = i;
-		while (i < len && !is_space(s[i]))
-			i++;
-		nspecs++;
-		if (pg_spec_parse(s + start, i - start, 0, &rule.spec, &err) < 0) {
-			diag(d, file, lineno, (unsigned)(start + err.col) + 1, "%s", err.msg);
+		if (pg_spec_parse(s + tok[i].start, tok[i].len, 0, &rule.spec, &err) < 0) {
+			diag(d, file, lineno, (unsigned)(tok[i].start + err.col) + 1, "%s", err.msg);
 			errors++;
 			continue;
 		}
-		rule.col = (unsigned)start + 1;
-		rule.principal = strdup(proto.principal);
+		rule.col = (unsigned)tok[i].start + 1;
+		rule.principal = strndup(s + tok[0].start, tok[0].len);
 		if (rule.principal == NULL || add_rule(p, &rule) < 0) {
 			free(rule.principal);
-			free(proto.principal);
 			return -ENOMEM;
 		}
 	}
-	if (nspecs == 0) {
-		diag(d, file, lineno, (unsigned)i + 1,
-		     "expected at least one listen spec (tcp://ADDR:PORT or udp://ADDR:PORT) after '%s'",
-		     proto.principal);
-		errors++;
-	}
-	free(proto.principal);
 	return errors;
 }
 

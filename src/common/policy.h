@@ -74,6 +74,22 @@ int pg_policy_load(const char *config_dir, const char *authbind_dir, struct pg_p
 int pg_policy_parse_buffer(struct pg_policy *p, const char *file, const char *buf, size_t len,
 			   struct pg_diags *diags);
 
+/* Token boundaries on one policy line: the principal, then the specs. */
+struct pg_token {
+	size_t start;
+	size_t len;
+};
+
+/*
+ * Split one line into tokens, stopping at a '#' comment.  Fills at most max
+ * entries and returns how many tokens there are (possibly more than max).
+ */
+size_t pg_policy_tokenize(const char *line, size_t len, struct pg_token *tok, size_t max);
+
+/* "alice", "uid:1001", "@staff", "gid:50" -> kind and id; names must exist. */
+int pg_principal_parse(const char *text, size_t len, enum pg_principal_kind *ret_kind,
+		       uint32_t *ret_id, struct pg_parse_error *err);
+
 struct pg_policy *pg_policy_new(void);
 void pg_policy_free(struct pg_policy *p);
 
