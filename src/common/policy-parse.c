@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "policy.h"
 
@@ -305,43 +306,6 @@ pg_policy_parse_buffer(struct pg_policy *p, const char *file, const char *buf, s
 	return errors ? -EINVAL : 0;
 }
 
-/* Read a whole file (at most PG_POLICY_MAX_FILE bytes). */
-static int
-read_file(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-	size_t len = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (st.st_size > PG_POLICY_MAX_FILE)
-		return -EFBIG;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = RETRY_EINTR(read(fd, buf + len, (size_t)st.st_size + 1 - len));
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size)
-			return -EFBIG; /* grew while we read it */
-	}
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
-
 static int
 load_file(struct pg_policy *p, const char *path, bool missing_ok, struct pg_diags *d)
 {
@@ -349,7 +313,7 @@ load_file(struct pg_policy *p, const char *path, bool missing_ok, struct pg_diag
 	size_t len = 0;
 	int r;
 
-	r = read_file(path, &buf, &len);
+	r = pg_read_file(path, PG_POLICY_MAX_FILE, &buf, &len);
 	if (r == -ENOENT && missing_ok)
 		return 0;
 	if (r == -EFBIG) {
