@@ -140,6 +140,7 @@ cli_check_help(const char *cmd, int argc, char **argv)
 int
 cmd_help(int argc, char **argv)
 {
+	cli_check_help("help", argc, argv);
 	if (argc > 2)
 		usage_die("help", "too many arguments");
 	if (argc == 2 && find_command(argv[1]) == NULL)
