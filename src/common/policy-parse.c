@@ -325,8 +325,9 @@ load_file(struct pg_policy *p, const char *path, bool missing_ok, struct pg_diag
 		return -EINVAL;
 	}
 	if (r < 0) {
+		/* Not the file's fault (permissions, I/O): the caller may say so. */
 		diag(d, path, 0, 0, "cannot read: %s", strerror(-r));
-		return r == -ENOMEM ? r : -EINVAL;
+		return r == -EISDIR ? -EINVAL : r;
 	}
 	return pg_policy_parse_buffer(p, path, buf, len, d);
 }
@@ -355,7 +356,7 @@ load_dropins(struct pg_policy *p, const char *config_dir, struct pg_diags *d)
 		if (errno == ENOENT)
 			return 0;
 		diag(d, path, 0, 0, "cannot read directory: %s", strerror(errno));
-		return -EINVAL;
+		return errno == ENOTDIR ? -EINVAL : -errno;
 	}
 	while ((de = readdir(dir)) != NULL) {
 		size_t l = strlen(de->d_name);

@@ -65,7 +65,8 @@ void pg_diags_clear(struct pg_diags *d);
  * authbind_dir is consulted for ports below 1024 if not NULL and it exists.
  * A missing portgate.conf is an empty file; a missing config_dir is an empty
  * policy.  Every problem is appended to *diags; if there is any, nothing is
- * returned (-EINVAL), so a bad policy is never half-applied.
+ * returned, so a bad policy is never half-applied: -EINVAL when the text is
+ * wrong, another -errno when a file could not be read (-EACCES, -EIO...).
  */
 int pg_policy_load(const char *config_dir, const char *authbind_dir, struct pg_policy **ret,
 		   struct pg_diags *diags);

@@ -174,8 +174,10 @@ cli_load_policy(void)
 	r = pg_policy_load(cli.config_dir, cli.authbind_dir, &p, &d);
 	cli_print_diags(&d);
 	pg_diags_clear(&d);
-	if (r == -ENOMEM)
-		die_errno(EXIT_TEMPFAIL, -r, "load the policy from '%s'", cli.config_dir);
+	if (r < 0 && r != -EINVAL)
+		die_errno(EXIT_TEMPFAIL, -r, "cannot read the policy in '%s' (run as root, or ask "
+					     "an administrator)",
+			  cli.config_dir);
 	if (r < 0)
 		die(EXIT_DENIED, "the policy in '%s' has errors (nothing was applied); fix them and "
 				 "run 'portgate verify'",
