@@ -20,6 +20,7 @@ const struct command commands[] = {
 	{ "deny", cmd_deny, "deny PRINCIPAL SPEC...", "remove a grant from the policy" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
+	{ "run", cmd_run, "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- PROG [ARGS...]", "bind sockets, then exec PROG with them (LISTEN_FDS)" },
 	{ "verify", cmd_verify, "verify [DIR]", "validate a configuration; errors as file:line:col" },
 };
 const size_t ncommands = nitems(commands);

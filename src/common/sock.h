@@ -1,0 +1,27 @@
+/*
+ * sock.h - create the socket a struct pg_bind describes: bound, and for TCP
+ * listening.  Shared by `portgate run` and the broker, which judge the bind
+ * against the policy first: this code binds with whatever privilege it has.
+ * Library code: returns -errno, never logs.
+ */
+#ifndef PG_SOCK_H
+#define PG_SOCK_H
+
+#include <limits.h>
+
+#include "spec.h"
+
+/* listen() backlog: the kernel clamps it to net.core.somaxconn, so ask for the most. */
+#define PG_LISTEN_BACKLOG INT_MAX
+
+/*
+ * Create a close-on-exec socket for b and bind it; a TCP socket gets
+ * SO_REUSEADDR and is put in the listening state.  IPV6_V6ONLY is always set
+ * explicitly (off only for a dual-stack or IPv4-mapped bind), so the result
+ * does not depend on net.ipv6.bindv6only.  type_flags may add SOCK_NONBLOCK.
+ * Returns 0 and a new fd owned by the caller in *ret_fd, or -errno
+ * (-EACCES/-EPERM when the kernel refuses the port, -EADDRINUSE, ...).
+ */
+int pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd);
+
+#endif

@@ -1,0 +1,634 @@
+/*
+ * cmd-run.c - "portgate run [-u USER[:GROUP]] -l SPEC... -- PROG [ARGS...]": obtain
+ * listening sockets, put them at fds 3.. with LISTEN_FDS (sd_listen_fds(3)), and
+ * become PROG.  Runs as the invoking user.  As root with -u it judges every socket
+ * by the policy for USER before binding any, then drops to USER for good.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "listen-fds-send.h"
+#include "portgate.h"
+#include "sock.h"
+
+extern char **environ;
+
+/* PATH for a program run as another user: the caller's PATH is not USER's to trust. */
+#define RUN_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The process becomes PROG or exits through die(), so what it still needs is
+ * never freed; it stays reachable from these structures, which keeps leak
+ * checkers quiet on the error paths.
+ */
+struct run_socket {
+	const char *text; /* the -l argument, or "inherited fd N (...)" */
+	struct pg_spec spec;
+	struct pg_bind bind;
+	bool inherited;
+	bool has_bind; /* false for an inherited socket that is not TCP/UDP over IP */
+	const char *name;
+	int fd;
+};
+
+struct run_target {
+	struct pg_cred cred;
+	char *name;  /* login name, NULL for a uid without a passwd entry */
+	char *home;  /* from the passwd entry */
+	char *shell; /* from the passwd entry */
+};
+
+struct run_options {
+	const char *user; /* -u as given: "USER" or "USER:GROUP" */
+	bool no_new_privs;
+	const char **setenv; /* -E arguments */
+	size_t nsetenv;
+	const char **listen; /* -l arguments */
+	size_t nlisten;
+	const char **names; /* --fdname arguments, split at ':' */
+	size_t nnames;
+	char **argv; /* PROG ARGS... */
+};
+
+struct env {
+	char **v; /* NULL-terminated */
+	size_t n;
+	const char **owned; /* what env_set() allocated, replaced or not */
+	size_t nowned;
+};
+
+static void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q = reallocarray(p, n, size);
+
+	if (q == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
+	return q;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
+	return d;
+}
+
+static void
+strv_push(const char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static size_t
+env_name_len(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+
+	return eq ? (size_t)(eq - entry) : strlen(entry);
+}
+
+static bool
+is_listen_var(const char *entry)
+{
+	static const char *const vars[] = { "LISTEN_PID", "LISTEN_PIDFDID", "LISTEN_FDS",
+					    "LISTEN_FDNAMES" };
+	size_t len = env_name_len(entry);
+
+	for (size_t i = 0; i < nitems(vars); i++)
+		if (strlen(vars[i]) == len && strncmp(entry, vars[i], len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Set "NAME=VALUE", replacing an earlier NAME.  The string is not copied; it is
+ * never written to either, but environ's type has no const.
+ */
+static void
+env_put(struct env *e, const char *entry)
+{
+	size_t len = env_name_len(entry);
+	char *ent = (char *)(uintptr_t)entry;
+
+	for (size_t i = 0; i < e->n; i++) {
+		if (env_name_len(e->v[i]) == len && strncmp(e->v[i], entry, len) == 0) {
+			e->v[i] = ent;
+			return;
+		}
+	}
+	e->v = xreallocarray(e->v, e->n + 2, sizeof(*e->v));
+	e->v[e->n++] = ent;
+	e->v[e->n] = NULL;
+}
+
+static void
+env_set(struct env *e, const char *name, const char *value)
+{
+	char *entry;
+
+	if (asprintf(&entry, "%s=%s", name, value) < 0)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
+	strv_push(&e->owned, &e->nowned, entry);
+	env_put(e, entry);
+}
+
+static void
+parse_fdnames(struct run_options *o, const char *arg)
+{
+	char *copy = xstrdup(arg), *p = copy;
+
+	for (;;) {
+		char *colon = strchr(p, ':');
+
+		if (colon != NULL)
+			*colon = '\0';
+		if (!pg_fdname_is_valid(p))
+			usage_die(
+				"run",
+				"bad --fdname '%s': a name is printable ASCII without ':', at most "
+				"%d characters",
+				arg, PG_FDNAME_MAX);
+		strv_push(&o->names, &o->nnames, p);
+		if (colon == NULL)
+			break;
+		p = colon + 1;
+	}
+}
+
+static void
+check_setenv(const char *arg)
+{
+	size_t len = env_name_len(arg);
+
+	if (len == 0)
+		usage_die("run", "bad -E '%s': expected NAME or NAME=VALUE", arg);
+	if (is_listen_var(arg))
+		usage_die("run", "bad -E '%s': portgate run sets the LISTEN_* variables itself",
+			  arg);
+}
+
+static void
+parse_options(int argc, char **argv, struct run_options *o)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-new-privs", no_argument, NULL, 'N' },
+		{ "setenv", required_argument, NULL, 'E' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "fdname", required_argument, NULL, 'F' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hu:E:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_usage_exit("run");
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'N':
+			o->no_new_privs = true;
+			break;
+		case 'E':
+			check_setenv(optarg);
+			strv_push(&o->setenv, &o->nsetenv, optarg);
+			break;
+		case 'l':
+			strv_push(&o->listen, &o->nlisten, optarg);
+			break;
+		case 'F':
+			parse_fdnames(o, optarg);
+			break;
+		case ':':
+			usage_die("run", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			usage_die("run", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_die("run", "missing PROG: give it after '--'");
+	o->argv = argv + optind;
+	if (o->nnames > 0 && o->nnames != o->nlisten)
+		usage_die("run", "--fdname gives %zu names for %zu sockets from -l", o->nnames,
+			  o->nlisten);
+}
+
+/* Resolve -u USER[:GROUP] into the credentials and passwd fields USER will have. */
+static void
+resolve_target(const char *arg, struct run_target *t)
+{
+	_cleanup_free_ char *user = xstrdup(arg);
+	char *group = strchr(user, ':');
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	gid_t gid;
+	int r;
+
+	if (group != NULL)
+		*group++ = '\0';
+	if (user[0] == '\0' || (group != NULL && group[0] == '\0'))
+		usage_die("run", "bad -u '%s': expected USER or USER:GROUP", arg);
+	if (group != NULL && pg_lookup_gid(group, &gid) < 0)
+		usage_die("run", "bad -u '%s': unknown group '%s'", arg, group);
+	r = pg_cred_for_user(user, group, &t->cred, &t->name);
+	if (r == -ESRCH)
+		usage_die("run", "bad -u '%s': unknown user '%s'", arg, user);
+	if (r < 0)
+		die_errno(EXIT_TEMPFAIL, -r, "look up the user '%s'", user);
+	if (getpwuid_r(t->cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+		t->home = xstrdup(res->pw_dir);
+		t->shell = xstrdup(res->pw_shell[0] != '\0' ? res->pw_shell : "/bin/sh");
+	}
+}
+
+/* Take over the sockets we were activated with: they go first, in order. */
+static void
+take_inherited(struct run_socket **socks, size_t *nsocks, bool *ret_named)
+{
+	const char *fds_env = getenv("LISTEN_FDS");
+	_cleanup_free_ char *fds_s = fds_env ? xstrdup(fds_env) : NULL;
+	bool named = getenv("LISTEN_FDNAMES") != NULL;
+	_cleanup_free_ char **names = NULL; /* the strings move to the sockets */
+	int n;
+
+	n = portgate_listen_fds(1, &names);
+	if (n < 0)
+		die_errno(EXIT_TEMPFAIL, -n, "take over the sockets in LISTEN_FDS='%s'",
+			  fds_s ? fds_s : "");
+	*socks = xreallocarray(NULL, (size_t)n + 1, sizeof(**socks));
+	for (int i = 0; i < n; i++) {
+		struct run_socket *s = &(*socks)[i];
+
+		if (!pg_fdname_is_valid(names[i]))
+			die(EXIT_TEMPFAIL,
+			    "pass on the inherited socket names: bad name '%s' in LISTEN_FDNAMES",
+			    names[i]);
+		*s = (struct run_socket){ .inherited = true,
+					  .name = names[i],
+					  .fd = PORTGATE_LISTEN_FDS_START + i };
+	}
+	*nsocks = (size_t)n;
+	/* Names in a LISTEN_FDNAMES meant for another process are not ours to pass on. */
+	*ret_named = named && n > 0;
+}
+
+/* What an inherited socket is bound to, so that it can be judged like a -l socket. */
+static void
+describe_inherited(struct run_socket *s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss), olen;
+	char buf[PG_BIND_STRLEN], *text;
+	int proto = 0, v6only = 0;
+
+	olen = sizeof(proto);
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    getsockopt(s->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &olen) == 0 &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
+		olen = sizeof(v6only);
+		if (ss.ss_family == AF_INET6)
+			(void)getsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+		s->has_bind =
+			pg_bind_from_sockaddr((struct sockaddr *)&ss, len,
+					      proto == IPPROTO_TCP ? PG_PROTO_TCP : PG_PROTO_UDP,
+					      v6only, &s->bind) == 0;
+	}
+	if (asprintf(&text, "inherited fd %d (%s)", s->fd,
+		     s->has_bind ? pg_bind_format(&s->bind, buf) : "not TCP/UDP") < 0)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
+	s->text = text;
+}
+
+static const char *
+decision_name(enum pg_decision d)
+{
+	switch (d) {
+	case PG_ALLOW:
+		return "allow";
+	case PG_DENY:
+		return "deny";
+	case PG_UNMANAGED:
+	default:
+		return "unmanaged";
+	}
+}
+
+/* As root for another user: refuse before anything is bound if the policy says no. */
+static void
+judge_all(const struct run_socket *socks, size_t n, const struct run_target *t, const char *who)
+{
+	struct pg_policy *policy = cli_load_policy();
+
+	for (size_t i = 0; i < n; i++) {
+		char why[512], bind[PG_BIND_STRLEN];
+		struct pg_verdict v;
+
+		if (!socks[i].has_bind)
+			continue;
+		pg_policy_eval(policy, &t->cred, &socks[i].bind, &v);
+		pg_verdict_explain(&v, why, sizeof(why));
+		if (cli.verbose)
+			warnx("%s uid=%u bind=%s: %s", decision_name(v.decision),
+			      (unsigned)t->cred.uid, pg_bind_format(&socks[i].bind, bind), why);
+		if (v.decision == PG_DENY) {
+			pg_policy_free(policy);
+			die(EXIT_DENIED, "bind '%s' for '%s': denied by the policy: %s",
+			    socks[i].text, who, why);
+		}
+	}
+	pg_policy_free(policy);
+}
+
+static const char *
+self_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char pwbuf[16384];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL)
+		(void)snprintf(buf, size, "%s", res->pw_name);
+	else
+		(void)snprintf(buf, size, "uid:%u", (unsigned)uid);
+	return buf;
+}
+
+/*
+ * The kernel refused to let an unprivileged caller bind s (err is EACCES or
+ * EPERM).  This is the one place that will ask portgated for the socket (and
+ * store it in *ret_fd); until the broker exists it says, from the policy, what
+ * would make the bind work, and exits.
+ */
+static int
+bind_refused(const struct run_socket *s, int err, int *ret_fd)
+{
+	char why[512], hint[768], who[64], spec[PG_SPEC_STRLEN];
+	struct pg_policy *policy;
+	struct pg_cred self;
+	struct pg_verdict v;
+	int r;
+
+	(void)ret_fd;
+	r = pg_cred_self(&self);
+	if (r < 0)
+		die_errno(EXIT_TEMPFAIL, -r, "bind '%s': %s; then reading my own credentials",
+			  s->text, strerror(err));
+	self_name(self.uid, who, sizeof(who));
+	policy = cli_load_policy();
+	pg_policy_eval(policy, &self, &s->bind, &v);
+	if (v.decision == PG_ALLOW) {
+		if (v.reason == PG_REASON_RULE)
+			(void)snprintf(why, sizeof(why), "rule %s:%u", v.rule->file, v.rule->line);
+		else
+			pg_verdict_explain(&v, why, sizeof(why));
+		(void)snprintf(hint, sizeof(hint),
+			       "the policy grants it to you (%s) but neither portgated nor the "
+			       "kernel policy is running to act on it",
+			       why);
+	} else {
+		if (v.decision == PG_DENY)
+			pg_verdict_explain(&v, why, sizeof(why));
+		(void)snprintf(hint, sizeof(hint),
+			       "the policy does not grant it%s%s%s: ask an administrator to run "
+			       "'portgate allow %s %s'",
+			       v.decision == PG_DENY ? " (" : "", v.decision == PG_DENY ? why : "",
+			       v.decision == PG_DENY ? ")" : "", who,
+			       pg_spec_format(&s->spec, spec));
+	}
+	pg_policy_free(policy);
+	die(EXIT_DENIED, "bind '%s' as '%s': the kernel refused it (%s); %s", s->text, who,
+	    strerror(err), hint);
+}
+
+static void
+bind_all(struct run_socket *socks, size_t n, bool root)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct run_socket *s = &socks[i];
+		int r;
+
+		if (s->inherited)
+			continue;
+		r = pg_socket_bind(&s->bind, 0, &s->fd);
+		if ((r == -EACCES || r == -EPERM) && !root)
+			r = bind_refused(s, -r, &s->fd);
+		if (r == -EACCES || r == -EPERM)
+			die_errno(EXIT_DENIED, -r, "bind '%s'", s->text);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r, "bind '%s'", s->text);
+	}
+}
+
+static int
+gid_cmp(const void *a, const void *b)
+{
+	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool
+have_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return true; /* cannot tell: assume the worst */
+	for (size_t i = 0; i < nitems(data); i++)
+		if (data[i].effective != 0 || data[i].permitted != 0)
+			return true;
+	return false;
+}
+
+/* Check that the drop took, rather than trusting the return values. */
+static void
+verify_privileges(const struct run_target *t, const char *who)
+{
+	const struct pg_cred *c = &t->cred;
+	gid_t want[PG_CRED_MAX_GROUPS], got[PG_CRED_MAX_GROUPS];
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	int n;
+
+	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
+		die(EXIT_TEMPFAIL, "drop privileges to '%s': the user ids did not change", who);
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != c->gid || eg != c->gid || sg != c->gid)
+		die(EXIT_TEMPFAIL, "drop privileges to '%s': the group ids did not change", who);
+	n = getgroups(PG_CRED_MAX_GROUPS, got);
+	memcpy(want, c->groups, c->ngroups * sizeof(gid_t));
+	qsort(want, c->ngroups, sizeof(gid_t), gid_cmp);
+	if (n >= 0)
+		qsort(got, (size_t)n, sizeof(gid_t), gid_cmp);
+	if (n < 0 || (size_t)n != c->ngroups || memcmp(want, got, c->ngroups * sizeof(gid_t)) != 0)
+		die(EXIT_TEMPFAIL,
+		    "drop privileges to '%s': the supplementary groups did not change", who);
+	if (c->uid != 0) {
+		if (setuid(0) == 0)
+			die(EXIT_TEMPFAIL, "drop privileges to '%s': root could be regained", who);
+		if (have_capabilities())
+			die(EXIT_TEMPFAIL,
+			    "drop privileges to '%s': capabilities survived the change of user "
+			    "(are securebits set?)",
+			    who);
+	}
+}
+
+/* Become USER for good: groups first (that needs CAP_SETGID), then gids, uids last. */
+static void
+drop_privileges(const struct run_target *t, const char *who)
+{
+	const struct pg_cred *c = &t->cred;
+
+	if (setgroups(c->ngroups, c->groups) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the groups", who);
+	if (setresgid(c->gid, c->gid, c->gid) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the group id %u", who,
+			  (unsigned)c->gid);
+	if (setresuid(c->uid, c->uid, c->uid) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the user id %u", who,
+			  (unsigned)c->uid);
+	verify_privileges(t, who);
+}
+
+/*
+ * The environment PROG starts with: for -u only what a login of USER would
+ * have, otherwise ours; then -E; the LISTEN_* variables are added at the end.
+ */
+static void
+build_env(struct env *e, const struct run_options *o, const struct run_target *t)
+{
+	if (o->user != NULL) {
+		const char *term = getenv("TERM");
+
+		env_set(e, "PATH", RUN_SAFE_PATH);
+		if (t->name != NULL) {
+			env_set(e, "HOME", t->home ? t->home : "/");
+			env_set(e, "USER", t->name);
+			env_set(e, "LOGNAME", t->name);
+			env_set(e, "SHELL", t->shell ? t->shell : "/bin/sh");
+		}
+		if (term != NULL)
+			env_set(e, "TERM", term);
+	} else {
+		for (char **p = environ; *p != NULL; p++)
+			if (!is_listen_var(*p))
+				env_put(e, *p);
+	}
+	for (size_t i = 0; i < o->nsetenv; i++) {
+		const char *arg = o->setenv[i];
+
+		if (strchr(arg, '=') != NULL)
+			env_put(e, arg);
+		else if (getenv(arg) != NULL)
+			env_set(e, arg, getenv(arg));
+	}
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct run_options o = { 0 };
+	struct run_target t = { 0 };
+	struct run_socket *socks = NULL;
+	size_t nsocks = 0, ninherited;
+	const char *who;
+	bool root, named;
+	struct env env = { 0 };
+	char *listen_env[3];
+	const char **names;
+	int *fds, r;
+
+	/* A set-user-ID portgate would let anyone bind anything: refuse to be one. */
+	if (getuid() != geteuid() || getgid() != getegid())
+		die(EXIT_DENIED, "run: refusing to run set-user-ID or set-group-ID");
+	root = geteuid() == 0;
+
+	parse_options(argc, argv, &o);
+	take_inherited(&socks, &nsocks, &named);
+	ninherited = nsocks;
+	if (ninherited + o.nlisten == 0)
+		usage_die("run", "no sockets to pass: give -l SPEC");
+
+	if (o.user != NULL) {
+		resolve_target(o.user, &t);
+		if (!root && (t.cred.uid != getuid() || t.cred.gid != getgid()))
+			die(EXIT_DENIED,
+			    "run as '%s': only root can run a program as another user or group",
+			    o.user);
+	}
+
+	socks = xreallocarray(socks, ninherited + o.nlisten, sizeof(*socks));
+	for (size_t i = 0; i < ninherited; i++)
+		describe_inherited(&socks[i]);
+	for (size_t i = 0; i < o.nlisten; i++) {
+		struct run_socket *s = &socks[nsocks++];
+
+		*s = (struct run_socket){ .text = o.listen[i],
+					  .has_bind = true,
+					  .name = o.nnames ? o.names[i] : "unknown",
+					  .fd = -1 };
+		cli_parse_spec("run", s->text, PG_SPEC_SINGLE_PORT, &s->spec);
+		if (pg_spec_to_bind(&s->spec, &s->bind) < 0)
+			usage_die("run", "bad listen spec '%s': not a single address", s->text);
+	}
+
+	who = t.name ? t.name : o.user;
+	if (root && o.user != NULL)
+		judge_all(socks, nsocks, &t, who);
+	bind_all(socks, nsocks, root);
+
+	if (root && o.user != NULL)
+		drop_privileges(&t, who);
+	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "set no_new_privs");
+	build_env(&env, &o, &t);
+
+	/* Placed last, so the close-on-exec sweep also covers fds opened on the way here. */
+	fds = xreallocarray(NULL, nsocks, sizeof(*fds));
+	names = xreallocarray(NULL, nsocks, sizeof(*names));
+	for (size_t i = 0; i < nsocks; i++) {
+		fds[i] = socks[i].fd;
+		names[i] = socks[i].name;
+	}
+	r = pg_listen_fds_place(fds, nsocks);
+	free(fds);
+	if (r < 0) {
+		free(names);
+		die_errno(EXIT_TEMPFAIL, -r, "move the sockets to fds 3-%zu", 2 + nsocks);
+	}
+	/* LISTEN_PID is our own pid: this process becomes PROG, there is no fork. */
+	r = pg_listen_env_format(getpid(), nsocks, named || o.nnames ? names : NULL, listen_env);
+	free(names);
+	if (r < 0)
+		die_errno(EXIT_TEMPFAIL, -r, "set LISTEN_FDS for '%s'", o.argv[0]);
+	for (size_t i = 0; i < 3 && listen_env[i] != NULL; i++)
+		env_put(&env, listen_env[i]);
+
+	/* execvp() searches the PATH PROG will see, which for -u is the safe one. */
+	environ = env.v;
+	execvp(o.argv[0], o.argv);
+	die_errno(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+		  "exec '%s'", o.argv[0]);
+}
