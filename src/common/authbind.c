@@ -1,0 +1,772 @@
+/*
+ * authbind.c - an /etc/authbind tree judged for any user exactly as authbind 2.1.3's
+ * setuid helper would: access(X_OK) emulated for that user (mode, POSIX ACLs, path
+ * lookup), then byuid read as root.  Trust: the tree is the administrator's, byuid
+ * text is untrusted input (bounded lines and reads).  Needs root (what the helper
+ * sees) and /proc (ACLs of O_PATH fds).  Library code: returns -errno, never logs.
+ */
+#include <acl/libacl.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/acl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "authbind.h"
+#include "macro.h"
+
+/* fgets(buf, 299, f) in the helper: at most 298 bytes per line, longer lines are split. */
+#define AB_LINE_MAX    298
+#define AB_BYUID_MAX   (1024 * 1024) /* bytes of one byuid file we are willing to read */
+#define AB_MAXSYMLINKS 40	     /* the kernel's limit on symlinks in one lookup */
+#define AB_WALK_STEPS  65536	     /* components + links in one lookup, a backstop */
+#define AB_ACL_MAX     4096	     /* entries; far above what any file system stores */
+#define AB_NAME_MAX    96	     /* "byaddr/!0:0:0:0:0:ffff:7f00:1,1023" and the like */
+
+#define AB_SEARCH_CACHE 8 /* directories whose search verdict one evaluation remembers */
+
+/* A result the kernel would not have given: the inode has no ACL, check the mode. */
+#define AB_NO_ACL 1000
+
+/* One evaluation: who, which tree, and the directories already judged for search. */
+struct ab_ctx {
+	const struct pg_cred *cred;
+	const char *dir;
+	int dirfd;
+	struct stat dir_st;
+	unsigned nsearch;
+	struct {
+		dev_t dev;
+		ino_t ino;
+		int r;
+	} search[AB_SEARCH_CACHE];
+};
+
+/*
+ * The errno bind() reports under authbind for a helper that exits with e: the helper
+ * exits ENOSYS for values outside 1..127, libauthbind turns 127 into ENXIO.
+ */
+static int
+helper_errno(int e)
+{
+	if (e <= 0 || e >= 128)
+		return ENOSYS;
+	return e == 127 ? ENXIO : e;
+}
+
+static void
+acl_freep(acl_t *acl)
+{
+	if (*acl != NULL)
+		(void)acl_free(*acl);
+}
+
+/*
+ * The kernel's posix_acl_permission() for MAY_EXEC, for a user who does not own the
+ * inode.  Entry order does not matter here: a matching named user decides before any
+ * group, and every group grant is limited by the same mask.  Returns 0, EACCES, EIO
+ * (a malformed ACL, as the kernel says), AB_NO_ACL, or -errno.
+ */
+static int
+acl_may_exec(const struct pg_cred *cred, int fd, const struct stat *st)
+{
+	_cleanup_(acl_freep) acl_t acl = NULL;
+	bool user_match = false, user_x = false, group_found = false, group_x = false;
+	bool have_mask = false, mask_x = false, have_other = false, other_x = false;
+	char proc[40];
+	acl_entry_t e;
+	int id = ACL_FIRST_ENTRY;
+
+	/* An O_PATH fd has no xattr calls; its /proc link reaches the same inode. */
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	acl = acl_get_file(proc, ACL_TYPE_ACCESS);
+	if (acl == NULL && (errno == ENOTSUP || errno == ENODATA))
+		return AB_NO_ACL;
+	if (acl == NULL)
+		return errno == ENOENT ? -ENOSYS : -errno; /* no /proc: not "no such tree" */
+
+	for (unsigned n = 0; n < AB_ACL_MAX; n++, id = ACL_NEXT_ENTRY) {
+		acl_tag_t tag;
+		acl_permset_t ps;
+		void *q;
+		bool x, match = false;
+		int r = acl_get_entry(acl, id, &e);
+
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		if (acl_get_tag_type(e, &tag) < 0 || acl_get_permset(e, &ps) < 0)
+			return -errno;
+		r = acl_get_perm(ps, ACL_EXECUTE);
+		if (r < 0)
+			return -errno;
+		x = r == 1;
+		switch (tag) {
+		case ACL_USER_OBJ:
+			break;
+		case ACL_USER:
+		case ACL_GROUP:
+			q = acl_get_qualifier(e);
+			if (q == NULL)
+				return -errno;
+			if (tag == ACL_USER)
+				match = *(uid_t *)q == cred->uid;
+			else
+				match = pg_cred_in_group(cred, *(gid_t *)q);
+			(void)acl_free(q);
+			if (match && tag == ACL_USER) {
+				user_match = true;
+				user_x = x;
+			} else if (match) {
+				group_found = true;
+				group_x = group_x || x;
+			}
+			break;
+		case ACL_GROUP_OBJ:
+			if (pg_cred_in_group(cred, st->st_gid)) {
+				group_found = true;
+				group_x = group_x || x;
+			}
+			break;
+		case ACL_MASK:
+			have_mask = true;
+			mask_x = x;
+			break;
+		case ACL_OTHER:
+			have_other = true;
+			other_x = x;
+			break;
+		default:
+			return EIO;
+		}
+	}
+
+	if (user_match || group_x)
+		return (user_match ? user_x : true) && (!have_mask || mask_x) ? 0 : EACCES;
+	if (group_found)
+		return EACCES;
+	if (!have_other)
+		return EIO;
+	return other_x ? 0 : EACCES;
+}
+
+/*
+ * May cred execute (or, for a directory, search) this inode?  The kernel's
+ * generic_permission() with access(2)'s credentials: the owner gets the owner bits
+ * and nothing else; an ACL is consulted only when the group class bits are not all
+ * clear (so a mask of "---" makes named entries fall back to the mode, as Linux does);
+ * without one the group bits count only when they differ from "other".  uid 0 keeps
+ * its capabilities under access(2): every directory, any file with an x bit.
+ * Returns 0, a positive errno for the user, or -errno if we cannot tell.
+ */
+static int
+may_exec(const struct pg_cred *cred, int fd, const struct stat *st)
+{
+	mode_t mode = st->st_mode;
+
+	if (cred->uid == 0)
+		return S_ISDIR(mode) || (mode & (S_IXUSR | S_IXGRP | S_IXOTH)) ? 0 : EACCES;
+	if (st->st_uid == cred->uid)
+		return mode & S_IXUSR ? 0 : EACCES;
+	if (mode & S_IRWXG) {
+		int r = acl_may_exec(cred, fd, st);
+
+		if (r != AB_NO_ACL)
+			return r;
+	}
+	if (((mode >> 3) ^ mode) & S_IXOTH && pg_cred_in_group(cred, st->st_gid))
+		return mode & S_IXGRP ? 0 : EACCES;
+	return mode & S_IXOTH ? 0 : EACCES;
+}
+
+/*
+ * may_exec() for a directory about to be searched, remembered for the rest of this
+ * evaluation: every step looks into DIR and most into byport or byaddr.
+ */
+static int
+may_search(struct ab_ctx *ctx, int fd, const struct stat *st)
+{
+	int r;
+
+	for (unsigned i = 0; i < ctx->nsearch; i++)
+		if (ctx->search[i].dev == st->st_dev && ctx->search[i].ino == st->st_ino)
+			return ctx->search[i].r;
+	r = may_exec(ctx->cred, fd, st);
+	if (r >= 0 && ctx->nsearch < AB_SEARCH_CACHE) {
+		ctx->search[ctx->nsearch].dev = st->st_dev;
+		ctx->search[ctx->nsearch].ino = st->st_ino;
+		ctx->search[ctx->nsearch].r = r;
+		ctx->nsearch++;
+	}
+	return r;
+}
+
+/* fs.protected_symlinks; unreadable means on, the stricter answer. */
+static bool
+protected_symlinks(void)
+{
+	_cleanup_close_ int fd = -1;
+	char c = '1';
+
+	fd = open("/proc/sys/fs/protected_symlinks", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || RETRY_EINTR(read(fd, &c, 1)) != 1)
+		return true;
+	return c != '0';
+}
+
+/* The kernel's may_follow_link(): a symlink in a sticky world-writable directory. */
+static int
+may_follow(const struct pg_cred *cred, const struct stat *dir, const struct stat *link)
+{
+	if (link->st_uid == cred->uid)
+		return 0;
+	if ((dir->st_mode & (S_ISVTX | S_IWOTH)) != (S_ISVTX | S_IWOTH))
+		return 0;
+	if (dir->st_uid == link->st_uid)
+		return 0;
+	return protected_symlinks() ? EACCES : 0;
+}
+
+/*
+ * An openat() failure: the user was allowed to search this directory, so EACCES or
+ * EPERM now means that we are not (we are not root), and resource shortages are ours.
+ */
+static int
+lookup_errno(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+	case ENOMEM:
+	case EMFILE:
+	case ENFILE:
+		return -e;
+	default:
+		return e;
+	}
+}
+
+/*
+ * Resolve relpath below the directory dirfd as path lookup in access(2) would for
+ * cred: search permission on every directory looked into, "." and "..", symlinks
+ * followed (absolute ones from "/"), a trailing '/' demanding a directory.
+ * Returns 0 with the final inode in *ret_fd (O_PATH) and *ret_st, a positive errno
+ * the user would have got (ENOENT, EACCES, ENOTDIR, ELOOP, ...), or -errno.
+ */
+static int
+walk(struct ab_ctx *ctx, const char *relpath, int *ret_fd, struct stat *ret_st)
+{
+	_cleanup_close_ int cur = -1;
+	struct stat cur_st;
+	char rem[PATH_MAX], target[PATH_MAX];
+	size_t pos = 0, len = strlen(relpath);
+	unsigned links = 0;
+
+	if (len == 0)
+		return ENOENT;
+	if (len >= sizeof(rem))
+		return ENAMETOOLONG;
+	memcpy(rem, relpath, len + 1);
+	cur = fcntl(ctx->dirfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return -errno;
+	cur_st = ctx->dir_st;
+
+	for (unsigned step = 0;; step++) {
+		_cleanup_close_ int next = -1;
+		struct stat next_st;
+		char name[NAME_MAX + 1];
+		size_t n, restlen;
+		ssize_t tl;
+		int r;
+
+		if (step >= AB_WALK_STEPS)
+			return ELOOP;
+		while (rem[pos] == '/')
+			pos++;
+		if (rem[pos] == '\0')
+			break;
+		n = strcspn(rem + pos, "/");
+		if (n > NAME_MAX)
+			return ENAMETOOLONG;
+		memcpy(name, rem + pos, n);
+		name[n] = '\0';
+		pos += n;
+
+		if (!S_ISDIR(cur_st.st_mode))
+			return ENOTDIR;
+		r = may_search(ctx, cur, &cur_st);
+		if (r != 0)
+			return r;
+		if (strcmp(name, ".") == 0)
+			continue;
+		next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return lookup_errno(errno);
+		if (fstat(next, &next_st) < 0)
+			return -errno;
+
+		if (!S_ISLNK(next_st.st_mode)) {
+			closep(&cur);
+			cur = TAKE_FD(next);
+			cur_st = next_st;
+			if (rem[pos] == '/' && !S_ISDIR(cur_st.st_mode))
+				return ENOTDIR;
+			continue;
+		}
+
+		if (++links > AB_MAXSYMLINKS)
+			return ELOOP;
+		r = may_follow(ctx->cred, &cur_st, &next_st);
+		if (r != 0)
+			return r;
+		tl = readlinkat(next, "", target, sizeof(target));
+		if (tl < 0)
+			return lookup_errno(errno);
+		if ((size_t)tl >= sizeof(target))
+			return ENAMETOOLONG;
+		if (tl == 0)
+			return ENOENT;
+		/* Splice: the link's text followed by what is left of the path. */
+		restlen = strlen(rem + pos);
+		if ((size_t)tl + restlen >= sizeof(rem))
+			return ENAMETOOLONG;
+		memmove(rem + tl, rem + pos, restlen + 1);
+		memcpy(rem, target, (size_t)tl);
+		pos = 0;
+		if (target[0] == '/') {
+			closep(&cur);
+			cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (cur < 0 || fstat(cur, &cur_st) < 0)
+				return -errno;
+		}
+	}
+	*ret_fd = TAKE_FD(cur);
+	*ret_st = cur_st;
+	return 0;
+}
+
+/* access(DIR/name, X_OK) as the user.  0, a positive errno, or -errno. */
+static int
+access_x(struct ab_ctx *ctx, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	struct statvfs sv;
+	int r;
+
+	r = walk(ctx, name, &fd, &st);
+	if (r != 0)
+		return r;
+	/* access(2) refuses X_OK on a regular file of a noexec mount, even to root. */
+	if (S_ISREG(st.st_mode)) {
+		if (fstatvfs(fd, &sv) < 0)
+			return -errno;
+		if (sv.f_flag & ST_NOEXEC)
+			return EACCES;
+	}
+	return may_exec(ctx->cred, fd, &st);
+}
+
+static int
+set_path(struct pg_authbind_verdict *ret, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	int n;
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	n = snprintf(ret->path, sizeof(ret->path), "%.*s%s%s", (int)dl, dir,
+		     dir[dl - 1] == '/' ? "" : "/", name);
+	if (n < 0 || (size_t)n >= sizeof(ret->path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * One byport/byaddr step.  Returns 1 if it decided (*ret filled), 0 to go on to the
+ * next step (the name does not exist), or -errno.
+ */
+static int
+step_exec(struct ab_ctx *ctx, const char *name, struct pg_authbind_verdict *ret)
+{
+	int r = access_x(ctx, name);
+
+	if (r < 0)
+		return r;
+	if (r == ENOENT)
+		return 0;
+	ret->allowed = r == 0;
+	ret->err = r == 0 ? 0 : helper_errno(r);
+	r = set_path(ret, ctx->dir, name);
+	return r < 0 ? r : 1;
+}
+
+/* --- byuid ------------------------------------------------------------------- */
+
+/*
+ * A cursor over one NUL-terminated line, reproducing glibc sscanf() directives in
+ * the C locale (the helper never calls setlocale()).
+ */
+struct scan {
+	const char *s;
+	size_t i;
+};
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* A ' ' directive: any amount of white space, including none. */
+static void
+scan_space(struct scan *sc)
+{
+	while (is_space(sc->s[sc->i]))
+		sc->i++;
+}
+
+/* An ordinary character in the format: must match exactly, no white space skipped. */
+static bool
+scan_char(struct scan *sc, char c)
+{
+	if (sc->s[sc->i] != c)
+		return false;
+	sc->i++;
+	return true;
+}
+
+/*
+ * %u: white space, an optional sign, decimal digits, converted by strtoul() (so
+ * "-1" is ULONG_MAX and an overflow saturates) and stored in an unsigned int (the
+ * low 32 bits: "4294967376" is 80).
+ */
+static bool
+scan_uint(struct scan *sc, unsigned *ret)
+{
+	unsigned long v = 0;
+	bool neg = false, over = false;
+	size_t digits = 0;
+
+	scan_space(sc);
+	if (sc->s[sc->i] == '+' || sc->s[sc->i] == '-')
+		neg = sc->s[sc->i++] == '-';
+	for (; sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9'; sc->i++, digits++) {
+		unsigned d = (unsigned)(sc->s[sc->i] - '0');
+
+		if (v > (ULONG_MAX - d) / 10)
+			over = true;
+		else if (!over)
+			v = v * 10 + d;
+	}
+	if (digits == 0)
+		return false;
+	if (over)
+		v = ULONG_MAX;
+	else if (neg)
+		v = -v;
+	*ret = (unsigned)v;
+	return true;
+}
+
+/* A trailing " %n" compared with strlen(): the whole line must have been consumed. */
+static bool
+scan_end(struct scan *sc)
+{
+	scan_space(sc);
+	return sc->s[sc->i] == '\0';
+}
+
+/* " %u-%u %n", else " %u %n" (then max = min). */
+static bool
+scan_ports(const char *s, unsigned *pmin, unsigned *pmax)
+{
+	struct scan sc = { s, 0 };
+
+	if (scan_uint(&sc, pmin) && scan_char(&sc, '-') && scan_uint(&sc, pmax) && scan_end(&sc))
+		return true;
+	sc.i = 0;
+	if (scan_uint(&sc, pmin) && scan_end(&sc)) {
+		*pmax = *pmin;
+		return true;
+	}
+	return false;
+}
+
+/* Format (c), IPv4 only: " %u.%u.%u.%u/%u: %u,%u %n" consuming the whole line. */
+static bool
+scan_legacy(const char *s, unsigned a[4], unsigned *alen, unsigned *pmin, unsigned *pmax)
+{
+	struct scan sc = { s, 0 };
+
+	return scan_uint(&sc, &a[0]) && scan_char(&sc, '.') && scan_uint(&sc, &a[1]) &&
+	       scan_char(&sc, '.') && scan_uint(&sc, &a[2]) && scan_char(&sc, '.') &&
+	       scan_uint(&sc, &a[3]) && scan_char(&sc, '/') && scan_uint(&sc, alen) &&
+	       scan_char(&sc, ':') && scan_uint(&sc, pmin) && scan_char(&sc, ',') &&
+	       scan_uint(&sc, pmax) && scan_end(&sc);
+}
+
+/*
+ * addr/len against the bind address, byte by byte as the helper does.  len was read
+ * with %u into an int, so values of 2^31 and up are negative there; the helper then
+ * shifts 0xff by that negative count.  That is undefined in C, but the amd64 package
+ * masks the count to 5 bits (checked: "127.0.0.0/4294967295,80" grants 127.1.2.3:80),
+ * and we reproduce it so that the same lines match.  Lengths beyond the address size
+ * (33 for IPv4) never match.
+ */
+static bool
+prefix_matches(const uint8_t *addr, const uint8_t *net, size_t alen, unsigned len)
+{
+	int remain = len > INT_MAX ? (int)(len - (unsigned)INT_MAX - 1u) + INT_MIN : (int)len;
+
+	for (size_t i = 0; i < alen; i++) {
+		int bits = remain < 8 ? remain : 8;
+		unsigned mask = 0xffu ^ (0xffu >> ((unsigned)bits & 31u));
+
+		remain -= bits;
+		if ((addr[i] & mask) != net[i])
+			return false;
+	}
+	return remain == 0;
+}
+
+/* Does one byuid line (at most AB_LINE_MAX bytes, NUL-terminated, modified) match? */
+static bool
+byuid_line_matches(char *s, const struct pg_bind *b)
+{
+	size_t alen = b->family == AF_INET ? 4 : 16;
+	unsigned pmin, pmax;
+	char *comma, *slash, *hyphen;
+
+	if (b->family == AF_INET) {
+		unsigned a[4], len;
+
+		if (scan_legacy(s, a, &len, &pmin, &pmax)) {
+			uint32_t net, host, mask;
+
+			if (len > 32 || pmin > 0xffff || pmax > 0xffff || a[0] > 0xff ||
+			    a[1] > 0xff || a[2] > 0xff || a[3] > 0xff)
+				return false;
+			net = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
+			host = (uint32_t)b->addr[0] << 24 | (uint32_t)b->addr[1] << 16 |
+			       (uint32_t)b->addr[2] << 8 | b->addr[3];
+			mask = len ? UINT32_MAX << (32 - len) : 0;
+			if ((host & mask) != net)
+				return false;
+			return b->port >= pmin && b->port <= pmax;
+		}
+	}
+
+	comma = strchr(s, ',');
+	if (comma == NULL)
+		return false;
+	*comma++ = '\0';
+	slash = strchr(s, '/');
+	hyphen = strchr(s, '-');
+	if (slash != NULL && hyphen != NULL)
+		return false;
+	if (slash != NULL) {
+		struct scan sc = { slash + 1, 0 };
+		uint8_t net[16];
+		unsigned len;
+
+		*slash = '\0';
+		if (!scan_uint(&sc, &len) || !scan_end(&sc))
+			return false;
+		if (inet_pton(b->family, s, net) != 1)
+			return false;
+		if (!prefix_matches(b->addr, net, alen, len))
+			return false;
+	} else {
+		uint8_t lo[16], hi[16];
+		const char *max = s;
+
+		if (hyphen != NULL) {
+			*hyphen = '\0';
+			max = hyphen + 1;
+		}
+		if (inet_pton(b->family, s, lo) != 1 || inet_pton(b->family, max, hi) != 1)
+			return false;
+		if (memcmp(b->addr, lo, alen) < 0 || memcmp(b->addr, hi, alen) > 0)
+			return false;
+	}
+	if (!scan_ports(comma, &pmin, &pmax))
+		return false;
+	return b->port >= pmin && b->port <= pmax;
+}
+
+struct reader {
+	int fd;
+	size_t start, end, total;
+	bool eof;
+	char buf[4096];
+};
+
+/*
+ * The next line as the helper's fgets(buf, 299, f) returns it: through the first
+ * '\n' but at most AB_LINE_MAX bytes, NUL-terminated (an embedded NUL ends the line
+ * for every later string function, as in the helper).  Returns 0 with its length in
+ * *ret_len (0 at the end), a positive errno on a read error, or -EFBIG past
+ * AB_BYUID_MAX bytes.
+ */
+static int
+reader_line(struct reader *rd, char out[static AB_LINE_MAX + 1], size_t *ret_len)
+{
+	size_t n = 0;
+
+	while (n < AB_LINE_MAX) {
+		char c;
+
+		if (rd->start == rd->end) {
+			ssize_t k;
+
+			if (rd->eof)
+				break;
+			if (rd->total >= AB_BYUID_MAX)
+				return -EFBIG;
+			k = RETRY_EINTR(read(rd->fd, rd->buf, sizeof(rd->buf)));
+			if (k < 0)
+				return errno;
+			if (k == 0) {
+				rd->eof = true;
+				break;
+			}
+			rd->start = 0;
+			rd->end = (size_t)k;
+			rd->total += (size_t)k;
+		}
+		c = rd->buf[rd->start++];
+		out[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	out[n] = '\0';
+	*ret_len = n;
+	return 0;
+}
+
+/* Step 4: byuid/UID, read as root; always decides. */
+static int
+step_byuid(struct ab_ctx *ctx, const char *bang, const struct pg_bind *b,
+	   struct pg_authbind_verdict *ret)
+{
+	struct reader rd = { .fd = -1 };
+	_cleanup_close_ int fd = -1;
+	char name[AB_NAME_MAX], line[AB_LINE_MAX + 1];
+	unsigned lineno = 1;
+	int r;
+
+	(void)snprintf(name, sizeof(name), "byuid/%s%lu", bang, (unsigned long)ctx->cred->uid);
+	r = set_path(ret, ctx->dir, name);
+	if (r < 0)
+		return r;
+	fd = openat(ctx->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			ret->err = EPERM;
+			return 0;
+		}
+		/* The helper opens as root: EACCES can only mean that we are not root. */
+		r = lookup_errno(errno);
+		if (r < 0)
+			return r;
+		ret->err = helper_errno(r);
+		return 0;
+	}
+	rd.fd = fd;
+	for (;;) {
+		unsigned this_line = lineno;
+		size_t n = 0;
+
+		r = reader_line(&rd, line, &n);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			/* The helper stops at the read error and exits with it. */
+			ret->err = helper_errno(r);
+			return 0;
+		}
+		if (n == 0)
+			break;
+		if (line[n - 1] == '\n')
+			lineno++;
+		if (byuid_line_matches(line, b)) {
+			ret->allowed = true;
+			ret->line = this_line;
+			return 0;
+		}
+	}
+	ret->err = ENOENT;
+	return 0;
+}
+
+int
+pg_authbind_eval(const char *dir, const struct pg_cred *cred, const struct pg_bind *b,
+		 struct pg_authbind_verdict *ret)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct ab_ctx ctx = { .cred = cred, .dir = dir, .dirfd = -1 };
+	char name[AB_NAME_MAX], text[INET6_ADDRSTRLEN];
+	const char *bang;
+	int r;
+
+	if (dir == NULL || dir[0] == '\0' || cred == NULL || b == NULL || ret == NULL)
+		return -EINVAL;
+	if (b->family != AF_INET && b->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	memset(ret, 0, sizeof(*ret));
+	/* libauthbind hands only ports 1..1023 to the helper. */
+	if (b->port == 0 || b->port >= 1024) {
+		ret->err = ENOSYS;
+		return 0;
+	}
+	bang = b->port >= 512 ? "!" : "";
+
+	/* The helper chdir()s here as root: no check on the directories above it. */
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || fstat(dirfd, &ctx.dir_st) < 0)
+		return -errno;
+	ctx.dirfd = dirfd;
+
+	(void)snprintf(name, sizeof(name), "byport/%s%u", bang, b->port);
+	r = step_exec(&ctx, name, ret);
+	if (r != 0)
+		return r < 0 ? r : 0;
+
+	if (inet_ntop(b->family, b->addr, text, sizeof(text)) == NULL)
+		return -errno;
+	if (b->family == AF_INET) {
+		(void)snprintf(name, sizeof(name), "byaddr/%s%s:%u", bang, text, b->port);
+		r = step_exec(&ctx, name, ret);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	(void)snprintf(name, sizeof(name), "byaddr/%s%s,%u", bang, text, b->port);
+	r = step_exec(&ctx, name, ret);
+	if (r != 0)
+		return r < 0 ? r : 0;
+
+	if (b->family == AF_INET6) {
+		/* Eight groups in hex without leading zeros and without "::". */
+		size_t used = 0;
+
+		for (int i = 0; i < 8; i++)
+			used += (size_t)snprintf(
+				text + used, sizeof(text) - used, "%s%x", i ? ":" : "",
+				(unsigned)b->addr[2 * i] << 8 | b->addr[2 * i + 1]);
+		(void)snprintf(name, sizeof(name), "byaddr/%s%s,%u", bang, text, b->port);
+		r = step_exec(&ctx, name, ret);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+
+	return step_byuid(&ctx, bang, b, ret);
+}
