@@ -170,7 +170,7 @@ expect_p(const struct pg_cred *c, enum pg_proto proto, const char *addr, uint16_
 	 int want_err, const char *want_file, unsigned want_line, const char *what)
 {
 	struct pg_bind b = bind_of(proto, addr, port);
-	struct pg_authbind_verdict v;
+	struct pg_authbind_verdict v = { 0 };
 	char want_path[PATH_MAX];
 	int r = pg_authbind_eval(tree, c, &b, &v);
 	bool pass;
@@ -204,7 +204,7 @@ skip_root(const char *what)
 static void
 test_api(void)
 {
-	struct pg_authbind_verdict v;
+	struct pg_authbind_verdict v = { 0 };
 	struct pg_bind b;
 	char missing[PATH_MAX + 16];
 	static const uint16_t outside[] = { 0, 1024, 5060, 65535 };
@@ -489,9 +489,9 @@ test_byuid_lines(void)
 
 	/* Numbers are read by %u: signs, and values beyond 32 bits wrap. */
 	lines("127.0.0.1,4294967376\n127.0.0.1,+81\n127.0.0.1,82--1\n");
-	expect(&me, "127.0.0.1", 80, 0, byuid_me, 1, "%%u keeps the low 32 bits");
-	expect(&me, "127.0.0.1", 81, 0, byuid_me, 2, "%%u takes a '+'");
-	expect(&me, "127.0.0.1", 500, 0, byuid_me, 3, "%%u reads -1 as UINT_MAX");
+	expect(&me, "127.0.0.1", 80, 0, byuid_me, 1, "%u keeps the low 32 bits");
+	expect(&me, "127.0.0.1", 81, 0, byuid_me, 2, "%u takes a '+'");
+	expect(&me, "127.0.0.1", 500, 0, byuid_me, 3, "%u reads -1 as UINT_MAX");
 	lines("127.0.0.0/-1,80\n127.0.0.0/4294967295,81\n0.0.0.0/4294967290,82\n");
 	expect(&me, "127.0.0.1", 80, ENOENT, byuid_me, 0, "a '-' in the length: '/' and '-'");
 	expect(&me, "127.1.2.3", 81, 0, byuid_me, 2, "length 2^32-1 as authbind's amd64 build");
@@ -874,7 +874,7 @@ test_fuzz(void)
 		for (size_t i = 0; i < nitems(binds); i++) {
 			struct pg_bind b =
 				bind_of(PG_PROTO_TCP, binds[i][0], (uint16_t)atoi(binds[i][1]));
-			struct pg_authbind_verdict v;
+			struct pg_authbind_verdict v = { 0 };
 			bool want = ref_match(line, &b);
 			int r = pg_authbind_eval(tree, &me, &b, &v);
 
