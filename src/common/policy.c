@@ -136,7 +136,8 @@ pg_policy_eval(const struct pg_policy *p, const struct pg_cred *cred, const stru
 		struct pg_verdict v4v = { 0 };
 
 		eval_rules(p, cred, &v4, &v4v);
-		if (v4v.decision == PG_DENY || (v.decision == PG_UNMANAGED && v4v.decision == PG_ALLOW))
+		if ((v4v.decision == PG_DENY && v.decision != PG_DENY) ||
+		    (v.decision == PG_UNMANAGED && v4v.decision == PG_ALLOW))
 			v = v4v;
 	}
 
