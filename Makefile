@@ -79,9 +79,11 @@ $(LIBPG_SO): $(LIB_OBJ) src/lib/libportgate.map
 	$(call msg,LD,$@)$(CC) -shared -Wl,-soname,libportgate.so.0 \
 		-Wl,--version-script=src/lib/libportgate.map $(ALL_LDFLAGS) -o $@ $(LIB_OBJ)
 
+# Generated again at install time, for the PREFIX given to `make install`.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|'
 $(B)/portgate.pc: src/lib/portgate.pc.in Makefile config.mk
-	$(call msg,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+	$(call msg,GEN,$@)$(PC_SED) $< > $@
 
 $(B)/portgate: $(CLI_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -pie -o $@ $(CLI_OBJ) $(B)/libpgcommon.a \
@@ -146,7 +148,7 @@ install: all
 	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
 	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
 	install -m 0644 include/portgate.h $(DESTDIR)$(INCLUDEDIR)/portgate.h
-	install -m 0644 $(B)/portgate.pc $(DESTDIR)$(PKGCONFIGDIR)/portgate.pc
+	$(PC_SED) src/lib/portgate.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc
 	install -m 0644 man/portgate.1 $(DESTDIR)$(MANDIR)/man1/portgate.1
 	install -m 0644 man/portgate_listen_fds.3 $(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3
 	install -m 0644 man/portgate.conf.5 $(DESTDIR)$(MANDIR)/man5/portgate.conf.5

@@ -1,0 +1,50 @@
+#!/bin/sh
+# t0500-install.sh - `make install PREFIX= DESTDIR=` puts every piece in place,
+# and a server built against the installed header, library and pkg-config
+# file receives its sockets from the installed portgate.
+. "${0%/*}/lib.sh"
+require_cmd pkg-config cc
+
+DEST=$TMP/dest
+test_expect_success 'make install into a DESTDIR' '
+	make -C "$PORTGATE_SRC" --no-print-directory -s install PREFIX=/usr DESTDIR="$DEST" \
+		B="$PORTGATE_BUILD" >"$TMP/install.log" 2>&1
+'
+test_expect_success 'the program, library, header, pkg-config file and man pages are there' '
+	test -x "$DEST/usr/bin/portgate" &&
+	test -f "$DEST/usr/lib/libportgate.so.0" && test -L "$DEST/usr/lib/libportgate.so" &&
+	test -f "$DEST/usr/lib/libportgate.a" &&
+	test -f "$DEST/usr/include/portgate.h" &&
+	test -f "$DEST/usr/lib/pkgconfig/portgate.pc" &&
+	test -f "$DEST/usr/share/man/man1/portgate.1" &&
+	test -f "$DEST/usr/share/man/man5/portgate.conf.5" &&
+	test -f "$DEST/usr/share/man/man3/portgate_listen_fds.3"
+'
+test_expect_success 'the pkg-config file names the installed prefix' '
+	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
+'
+test_expect_success 'the library exports only its API' '
+	nm -D --defined-only "$DEST/usr/lib/libportgate.so.0" | awk "\$2 == \"T\" {sub(/@.*/, \"\", \$3); print \$3}" |
+		sort >"$TMP/syms" &&
+	printf "portgate_free_names\nportgate_listen_fds\n" | diff - "$TMP/syms"
+'
+test_expect_success 'a server builds against the installed files with pkg-config' '
+	PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$DEST" \
+		sh -c "cc -o \"$TMP/example\" \"$DATA/examples/listen-example.c\" \$(pkg-config --cflags --libs portgate)"
+'
+test_expect_success '  ... and receives named sockets from the installed portgate run' '
+	LD_LIBRARY_PATH="$DEST/usr/lib" "$DEST/usr/bin/portgate" run -l 127.0.0.1:8080 \
+		-l udp://[::1]:5353 --fdname web:mdns -- "$TMP/example" >"$TMP/out" &&
+	printf "fd 3 is web\nfd 4 is mdns\n" | diff - "$TMP/out"
+'
+test_expect_success 'the man pages render without warnings' '
+	for m in "$DEST"/usr/share/man/man*/*; do
+		MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null | grep . && exit 1
+	done
+	true
+'
+test_expect_success 'make uninstall removes it all' '
+	make -C "$PORTGATE_SRC" --no-print-directory -s uninstall PREFIX=/usr DESTDIR="$DEST" &&
+	test -z "$(find "$DEST" -type f)"
+'
+test_done
