@@ -124,6 +124,20 @@ test_expect_code 111 'a user who cannot read the policy gets a system error' '
 test_expect_success '  ... that says what to do' '
 	as_user pgt-bob $PGC check :9999 2>&1 | grep "cannot read the policy in .*run as root"
 '
+test_expect_success 'check explains a grant from the authbind tree' '
+	chmod 644 "$ETC/portgate.conf" &&
+	mkdir -p "$TMP/authbind/byport" && touch "$TMP/authbind/byport/81" &&
+	chown pgt-bob "$TMP/authbind/byport/81" && chmod 500 "$TMP/authbind/byport/81" &&
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-bob :81 |
+		grep "^allow: :81 for pgt-bob .*authbind $TMP/authbind/byport/81$"
+'
+test_expect_code 1 '  ... and refuses a user the tree does not grant' '
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-alice :81
+'
+test_expect_success '  ... which verify and list mention' '
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC verify | grep "authbind tree $TMP/authbind" &&
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC list | grep -E "^any +81 +\* .*byport/81$"
+'
 test_expect_success 'no temporary files are left behind' '
 	test -z "$(find "$ETC" -name "*.conf.*")"
 '
