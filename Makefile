@@ -59,6 +59,7 @@ LIBPG_SO := $(B)/libportgate.so.0
 PROGRAMS := $(B)/portgate
 TEST_BINS := $(UNIT_BIN) $(HELPER_BIN) $(REPLAY_BIN)
 
+.SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(UNIT_SRC:%.c=$(B)/%.o) $(HELPER_SRC:%.c=$(B)/%.o)
 .PHONY: all check check-unit check-fuzz check-integration demo deps install uninstall \
 	clean fuzz format lint
 .DELETE_ON_ERROR:
@@ -133,10 +134,11 @@ demo: deps all
 # --- fuzzing with libFuzzer (clang) --------------------------------------------
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=.build/fuzz/fuzz-%)
 fuzz: $(FUZZ_BIN)
-.build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC)
+.build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(COMMON_SRC) $(wildcard src/common/*.h tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)$(CLANG) -std=c11 -D_GNU_SOURCE -g -O1 -Isrc/common \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ -lacl
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $(filter %.c,$^) -lacl
 
 # --- install -------------------------------------------------------------------
 install: all

@@ -379,7 +379,7 @@ load_dropins(struct pg_policy *p, const char *config_dir, struct pg_diags *d)
 		n++;
 	}
 	(void)closedir(dir);
-	if (r == 0)
+	if (r == 0 && n > 0)
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (r != -ENOMEM) {

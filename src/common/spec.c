@@ -219,8 +219,8 @@ parse_address(const char *s, size_t len, size_t col, bool bracketed, unsigned fl
 		plen -= 96;
 		maxlen = 32;
 	}
-	/* The unspecified address means every address of its family. */
-	if (slash == NULL && all_zero(addr->bytes, maxlen / 8))
+	/* The unspecified address means every address of its family, whatever prefix is written. */
+	if (all_zero(addr->bytes, maxlen / 8))
 		plen = 0;
 	if (!host_bits_clear(addr->bytes, maxlen / 8, (unsigned)plen))
 		return fail(err, col, "'%.*s' has bits set beyond the /%lu prefix", (int)len, s,

@@ -6,6 +6,9 @@
 require_cmd pkg-config cc
 
 DEST=$TMP/dest
+# A sanitizer build's library needs its runtime in the program that loads it.
+SAN=""
+ldd "$PG" | grep -q libasan && SAN="-fsanitize=address,undefined"
 test_expect_success 'make install into a DESTDIR' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s install PREFIX=/usr DESTDIR="$DEST" \
 		B="$PORTGATE_BUILD" >"$TMP/install.log" 2>&1
@@ -30,7 +33,7 @@ test_expect_success 'the library exports only its API' '
 '
 test_expect_success 'a server builds against the installed files with pkg-config' '
 	PKG_CONFIG_PATH="$DEST/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$DEST" \
-		sh -c "cc -o \"$TMP/example\" \"$DATA/examples/listen-example.c\" \$(pkg-config --cflags --libs portgate)"
+		sh -c "cc $SAN -o \"$TMP/example\" \"$DATA/examples/listen-example.c\" \$(pkg-config --cflags --libs portgate)"
 '
 test_expect_success '  ... and receives named sockets from the installed portgate run' '
 	LD_LIBRARY_PATH="$DEST/usr/lib" "$DEST/usr/bin/portgate" run -l 127.0.0.1:8080 \

@@ -53,6 +53,8 @@ test_parse(void)
 	roundtrip("tcp://0.0.0.0:80", 0, "tcp://0.0.0.0:80");
 	roundtrip("tcp://[::]:80", 0, "tcp://[::]:80");
 	roundtrip("tcp://0.0.0.0/0:80", 0, "tcp://0.0.0.0:80");
+	roundtrip("tcp://0.0.0.0/32:80", 0, "tcp://0.0.0.0:80"); /* found by fuzz-spec */
+	roundtrip("tcp://[::/128]:80", 0, "tcp://[::]:80");
 	roundtrip("tcp://10.0.0.0/8:8000-8099", 0, "tcp://10.0.0.0/8:8000-8099");
 	roundtrip("udp://[2001:db8::/32]:5060", 0, "udp://[2001:db8::/32]:5060");
 	roundtrip("tcp://*:http", 0, "tcp://*:80");
@@ -72,6 +74,8 @@ test_parse(void)
 	   "a single IPv4 address is a /32");
 	ok(parse("tcp://0.0.0.0:80", 0, &s, NULL) == 0 && s.addr.prefixlen == 0,
 	   "0.0.0.0 means every IPv4 address");
+	ok(parse("tcp://0.0.0.0/32:80", 0, &s, NULL) == 0 && s.addr.prefixlen == 0,
+	   "0.0.0.0/32 is the wildcard too, as it formats");
 	ok(parse("tcp://[::]:80", 0, &s, NULL) == 0 && s.addr.prefixlen == 0 &&
 		   s.addr.family == AF_INET6,
 	   "[::] means every IPv6 address");
