@@ -36,7 +36,7 @@ for u in pgt-demo pgt-other; do
 	userdel "$u" >/dev/null 2>&1 || true
 	useradd -M -d /nonexistent -s /usr/sbin/nologin -U "$u"
 done
-export PORTGATE_CONFIG_DIR=$TMP/etc PORTGATE_AUTHBIND_DIR=
+export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
 
 say "A private network namespace and two ordinary users: pgt-demo and pgt-other"
 run id pgt-demo

@@ -7,10 +7,11 @@ set -eu
 
 # What each package is for (see README.md, "Dependencies").
 BUILD="gcc make libc6-dev libacl1-dev pkg-config"
+LINT="clang-format shellcheck"
 TEST="netbase perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
 
 missing=""
-for p in $BUILD $TEST; do
+for p in $BUILD $TEST $LINT; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	*" installed") ;;

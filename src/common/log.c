@@ -47,15 +47,15 @@ log_vmsg(enum log_level level, int err, const char *fmt, va_list ap)
 	errno = saved;
 }
 
-#define LOG_FN(name, level, err_expr)                                   \
-	void name(const char *fmt, ...)                                 \
-	{                                                               \
-		int _err = (err_expr);                                  \
-		va_list ap;                                             \
-									\
-		va_start(ap, fmt);                                      \
-		log_vmsg(level, _err, fmt, ap);                         \
-		va_end(ap);                                             \
+#define LOG_FN(name, level, err_expr)                                                              \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		int _err = (err_expr);                                                             \
+		va_list ap;                                                                        \
+                                                                                                   \
+		va_start(ap, fmt);                                                                 \
+		log_vmsg(level, _err, fmt, ap);                                                    \
+		va_end(ap);                                                                        \
 	}
 
 LOG_FN(log_warn, LOG_LEVEL_WARN, errno)

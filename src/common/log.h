@@ -16,8 +16,8 @@ enum log_level { LOG_LEVEL_ERR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DE
 void log_init(const char *progname, int verbosity, int use_syslog);
 const char *log_progname(void);
 
-void log_warn(const char *fmt, ...) _printf_(1, 2);		/* appends strerror(errno) */
-void log_warnc(int err, const char *fmt, ...) _printf_(2, 3);	/* appends strerror(err) */
+void log_warn(const char *fmt, ...) _printf_(1, 2);	      /* appends strerror(errno) */
+void log_warnc(int err, const char *fmt, ...) _printf_(2, 3); /* appends strerror(err) */
 void log_warnx(const char *fmt, ...) _printf_(1, 2);
 void log_info(const char *fmt, ...) _printf_(1, 2);
 void log_debug(const char *fmt, ...) _printf_(1, 2);

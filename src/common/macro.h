@@ -33,30 +33,30 @@ freep(void *p)
 }
 
 #define _cleanup_close_ _cleanup_(closep)
-#define _cleanup_free_  _cleanup_(freep)
+#define _cleanup_free_	_cleanup_(freep)
 
 /* Give away ownership: yields the value and leaves the variable empty. */
-#define TAKE_FD(fd)                  \
-	({                           \
-		int _tfd = (fd);     \
-		(fd) = -1;           \
-		_tfd;                \
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _tfd = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		_tfd;                                                                              \
 	})
-#define TAKE_PTR(p)                         \
-	({                                  \
-		__typeof__(p) _tp = (p);    \
-		(p) = NULL;                 \
-		_tp;                        \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _tp = (p);                                                           \
+		(p) = NULL;                                                                        \
+		_tp;                                                                               \
 	})
 
 /* Retry a libc call interrupted by a signal; evaluates to its result. */
-#define RETRY_EINTR(expr)                                  \
-	({                                                 \
-		__typeof__(expr) _r;                       \
-		do                                         \
-			_r = (expr);                       \
-		while (_r == -1 && errno == EINTR);        \
-		_r;                                        \
+#define RETRY_EINTR(expr)                                                                          \
+	({                                                                                         \
+		__typeof__(expr) _r;                                                               \
+		do                                                                                 \
+			_r = (expr);                                                               \
+		while (_r == -1 && errno == EINTR);                                                \
+		_r;                                                                                \
 	})
 
 #endif

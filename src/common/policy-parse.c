@@ -204,10 +204,11 @@ pg_principal_parse(const char *s, size_t len, enum pg_principal_kind *ret_kind, 
 
 		if (name[1] == '\0' || (name[1] >= '0' && name[1] <= '9') ||
 		    pg_lookup_gid(name + 1, &gid) < 0)
-			return fail(err, 1,
-				    "unknown group '%s' (not in the group database; use gid:N for a "
-				    "number)",
-				    name + 1);
+			return fail(
+				err, 1,
+				"unknown group '%s' (not in the group database; use gid:N for a "
+				"number)",
+				name + 1);
 		*ret_kind = PG_PRINCIPAL_GROUP;
 		*ret_id = gid;
 	} else {
@@ -259,7 +260,8 @@ parse_line(struct pg_policy *p, const char *file, unsigned lineno, const char *s
 		struct pg_rule rule = proto;
 
 		if (pg_spec_parse(s + tok[i].start, tok[i].len, 0, &rule.spec, &err) < 0) {
-			diag(d, file, lineno, (unsigned)(tok[i].start + err.col) + 1, "%s", err.msg);
+			diag(d, file, lineno, (unsigned)(tok[i].start + err.col) + 1, "%s",
+			     err.msg);
 			errors++;
 			continue;
 		}
@@ -349,7 +351,8 @@ load_dropins(struct pg_policy *p, const char *config_dir, struct pg_diags *d)
 	DIR *dir;
 	int r = 0;
 
-	if (snprintf(path, sizeof(path), "%s/%s", config_dir, PG_CONFIG_DROPIN) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", config_dir, PG_CONFIG_DROPIN) >=
+	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	dir = opendir(path);
 	if (dir == NULL) {
@@ -417,7 +420,8 @@ pg_policy_load(const char *config_dir, const char *authbind_dir, struct pg_polic
 		pg_policy_free(p);
 		return -ENOMEM;
 	}
-	if (snprintf(path, sizeof(path), "%s/%s", config_dir, PG_CONFIG_FILE) >= (int)sizeof(path)) {
+	if (snprintf(path, sizeof(path), "%s/%s", config_dir, PG_CONFIG_FILE) >=
+	    (int)sizeof(path)) {
 		pg_policy_free(p);
 		return -ENAMETOOLONG;
 	}

@@ -89,7 +89,8 @@ eval_rules(const struct pg_policy *p, const struct pg_cred *cred, const struct p
 			continue;
 		if (owner == NULL)
 			owner = r;
-		if (pg_rule_covers_cred(r, cred) && addr_covers(&r->spec.addr, b->family, b->addr)) {
+		if (pg_rule_covers_cred(r, cred) &&
+		    addr_covers(&r->spec.addr, b->family, b->addr)) {
 			v->decision = PG_ALLOW;
 			v->reason = PG_REASON_RULE;
 			v->rule = r;
@@ -127,7 +128,8 @@ pg_policy_eval(const struct pg_policy *p, const struct pg_cred *cred, const stru
 		norm.family = AF_INET;
 		norm.dual_stack = false;
 	}
-	norm.dual_stack = norm.dual_stack && norm.family == AF_INET6 && is_wildcard(AF_INET6, norm.addr);
+	norm.dual_stack =
+		norm.dual_stack && norm.family == AF_INET6 && is_wildcard(AF_INET6, norm.addr);
 
 	eval_rules(p, cred, &norm, &v);
 	if (norm.dual_stack) {
@@ -160,7 +162,8 @@ pg_verdict_explain(const struct pg_verdict *v, char *buf, size_t size)
 
 	switch (v->reason) {
 	case PG_REASON_PORT_ZERO:
-		(void)snprintf(buf, size, "port 0 asks for an ephemeral port, which is never managed");
+		(void)snprintf(buf, size,
+			       "port 0 asks for an ephemeral port, which is never managed");
 		break;
 	case PG_REASON_ROOT:
 		(void)snprintf(buf, size, "root is exempt");
@@ -184,7 +187,8 @@ pg_verdict_explain(const struct pg_verdict *v, char *buf, size_t size)
 		break;
 	case PG_REASON_NOT_NAMED:
 	default:
-		(void)snprintf(buf, size, "%s/%u is not named in the policy: the kernel's default applies",
+		(void)snprintf(buf, size,
+			       "%s/%u is not named in the policy: the kernel's default applies",
 			       pg_proto_name(v->judged.proto), v->judged.port);
 		break;
 	}

@@ -135,7 +135,8 @@ bool pg_rule_covers_cred(const struct pg_rule *r, const struct pg_cred *cred);
 const struct pg_rule *pg_policy_port_owner(const struct pg_policy *p, enum pg_proto proto,
 					   uint16_t port);
 
-/* A one-line explanation of a verdict, e.g. "allowed by portgate.conf:3 (alice tcp://127.0.0.1:80)". */
+/* A one-line explanation of a verdict, e.g. "allowed by portgate.conf:3 (alice
+ * tcp://127.0.0.1:80)". */
 const char *pg_verdict_explain(const struct pg_verdict *v, char *buf, size_t size);
 
 #endif

@@ -119,12 +119,14 @@ parse_one_port(const char *s, size_t len, size_t col, enum pg_proto proto, unsig
 		if (r < 0)
 			return fail(err, col, "expected a port number, got '%.*s'", (int)len, s);
 		if (v == 0 && !(flags & PG_SPEC_PORT_ZERO))
-			return fail(err, col, "port 0 (an ephemeral port) cannot be named in a policy");
+			return fail(err, col,
+				    "port 0 (an ephemeral port) cannot be named in a policy");
 		*ret = (uint16_t)v;
 		return 0;
 	}
 	if (lookup_service(s, len, proto, ret) < 0)
-		return fail(err, col, "unknown %s service '%.*s' (not a number, not in /etc/services)",
+		return fail(err, col,
+			    "unknown %s service '%.*s' (not a number, not in /etc/services)",
 			    pg_proto_name(proto), (int)len, s);
 	return 0;
 }
@@ -202,7 +204,8 @@ parse_address(const char *s, size_t len, size_t col, bool bracketed, unsigned fl
 
 	if (slash != NULL) {
 		if (flags & PG_SPEC_SINGLE_PORT)
-			return fail(err, col, "an address prefix cannot be bound: name one address");
+			return fail(err, col,
+				    "an address prefix cannot be bound: name one address");
 		if (parse_uint(slash + 1, len - alen - 1, maxlen, &plen) < 0)
 			return fail(err, col + alen + 1, "expected a prefix length 0-%u", maxlen);
 	} else {
@@ -212,7 +215,8 @@ parse_address(const char *s, size_t len, size_t col, bool bracketed, unsigned fl
 	/* "::ffff:a.b.c.d" is an IPv4 address: judge and store it as one. */
 	if (addr->family == AF_INET6 && memcmp(addr->bytes, v4mapped_prefix, 12) == 0) {
 		if (plen < 96)
-			return fail(err, col, "a prefix of an IPv4-mapped address must be /96 or longer");
+			return fail(err, col,
+				    "a prefix of an IPv4-mapped address must be /96 or longer");
 		memmove(addr->bytes, addr->bytes + 12, 4);
 		memset(addr->bytes + 4, 0, 12);
 		addr->family = AF_INET;
@@ -248,8 +252,8 @@ pg_spec_parse(const char *text, size_t len, unsigned flags, struct pg_spec *ret,
 	} else if ((flags & PG_SPEC_SHORTHAND) && memmem(text, len, "://", 3) == NULL) {
 		spec.proto = PG_PROTO_TCP;
 	} else {
-		return fail(err, 0, "expected 'tcp://' or 'udp://' at the start of '%.*s'", (int)len,
-			    text);
+		return fail(err, 0, "expected 'tcp://' or 'udp://' at the start of '%.*s'",
+			    (int)len, text);
 	}
 
 	if (pos < len && text[pos] == '[') {
@@ -270,7 +274,8 @@ pg_spec_parse(const char *text, size_t len, unsigned flags, struct pg_spec *ret,
 				break;
 			}
 		if (sep == NULL)
-			return fail(err, len, "expected ':PORT' at the end of '%.*s'", (int)len, text);
+			return fail(err, len, "expected ':PORT' at the end of '%.*s'", (int)len,
+				    text);
 		astart = pos;
 		aend = pos = (size_t)(sep - text);
 	}
@@ -279,8 +284,8 @@ pg_spec_parse(const char *text, size_t len, unsigned flags, struct pg_spec *ret,
 	if (aend == astart && !bracketed && (flags & PG_SPEC_SHORTHAND)) {
 		spec.addr.family = AF_UNSPEC; /* ":80" means every address, like "*:80" */
 	} else {
-		r = parse_address(text + astart, aend - astart, astart, bracketed, flags, &spec.addr,
-				  err);
+		r = parse_address(text + astart, aend - astart, astart, bracketed, flags,
+				  &spec.addr, err);
 		if (r < 0)
 			return r;
 	}

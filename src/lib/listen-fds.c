@@ -93,7 +93,8 @@ portgate_listen_fds(int unset_environment, char ***ret_names)
 	long pid, n;
 	int r;
 
-	if (getenv("LISTEN_FDNAMES") != NULL && (names_s = strdup(getenv("LISTEN_FDNAMES"))) == NULL)
+	if (getenv("LISTEN_FDNAMES") != NULL &&
+	    (names_s = strdup(getenv("LISTEN_FDNAMES"))) == NULL)
 		return -ENOMEM;
 	if (pid_s == NULL) {
 		free(names_s);

@@ -139,7 +139,8 @@ cmd_allow(int argc, char **argv)
 			       pg_spec_format(&a.specs[i], spec), dup->file, dup->line);
 			continue;
 		}
-		len += (size_t)snprintf(buf + len, cap - len, " %s", pg_spec_format(&a.specs[i], spec));
+		len += (size_t)snprintf(buf + len, cap - len, " %s",
+					pg_spec_format(&a.specs[i], spec));
 		is_new[i] = true;
 		added++;
 	}
@@ -149,7 +150,7 @@ cmd_allow(int argc, char **argv)
 		for (size_t i = 0; i < a.nspecs; i++)
 			if (is_new[i])
 				printf("allowed %s %s (%s:%u)\n", a.principal,
-			       pg_spec_format(&a.specs[i], spec), path, line);
+				       pg_spec_format(&a.specs[i], spec), path, line);
 	}
 	pg_policy_free(p);
 	free(is_new);
@@ -236,7 +237,7 @@ remove_tokens(const char *buf, size_t len, char *out, const struct pg_rule *cons
 		}
 		if (nl != NULL)
 			out[olen++] = '\n';
-next_line:
+	next_line:
 		pos = end + 1;
 	}
 	return olen;
@@ -278,10 +279,11 @@ cmd_deny(int argc, char **argv)
 		}
 		if (found == 0 && wider != NULL)
 			die(EXIT_DENIED,
-			    "deny: %s gets %s from the wider rule %s:%u '%s'; edit that line by hand "
+			    "deny: %s gets %s from the wider rule %s:%u '%s'; edit that line by "
+			    "hand "
 			    "(nothing was changed)",
-			    a.principal, pg_spec_format(&a.specs[i], spec), wider->file, wider->line,
-			    pg_spec_format(&wider->spec, wide));
+			    a.principal, pg_spec_format(&a.specs[i], spec), wider->file,
+			    wider->line, pg_spec_format(&wider->spec, wide));
 		if (found == 0)
 			die(EXIT_DENIED, "deny: %s has no grant for %s (nothing was changed)",
 			    a.principal, pg_spec_format(&a.specs[i], spec));

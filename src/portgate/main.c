@@ -15,13 +15,19 @@ struct cli_options cli;
 
 /* Sorted by name: lookup uses bsearch() and test-commands checks the order. */
 const struct command commands[] = {
-	{ "allow", cmd_allow, "allow PRINCIPAL SPEC...", "grant a user or @group ports in the policy" },
-	{ "check", cmd_check, "check [--user USER] SPEC...", "explain the verdict for a user and a listen spec" },
+	{ "allow", cmd_allow, "allow PRINCIPAL SPEC...",
+	  "grant a user or @group ports in the policy" },
+	{ "check", cmd_check, "check [--user USER] SPEC...",
+	  "explain the verdict for a user and a listen spec" },
 	{ "deny", cmd_deny, "deny PRINCIPAL SPEC...", "remove a grant from the policy" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
-	{ "run", cmd_run, "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- PROG [ARGS...]", "bind sockets, then exec PROG with them (LISTEN_FDS)" },
-	{ "verify", cmd_verify, "verify [DIR]", "validate a configuration; errors as file:line:col" },
+	{ "run", cmd_run,
+	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- "
+	  "PROG [ARGS...]",
+	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
+	{ "verify", cmd_verify, "verify [DIR]",
+	  "validate a configuration; errors as file:line:col" },
 };
 const size_t ncommands = nitems(commands);
 
@@ -89,9 +95,11 @@ usage_die(const char *cmd, const char *fmt, ...)
 	vmsg(fmt, ap, 0);
 	va_end(ap);
 	if (c != NULL)
-		fprintf(stderr, "usage: portgate %s (see 'portgate %s --help')\n", c->usage, c->name);
+		fprintf(stderr, "usage: portgate %s (see 'portgate %s --help')\n", c->usage,
+			c->name);
 	else
-		fprintf(stderr, "usage: portgate [--config DIR] COMMAND [ARGS...] (see 'portgate help')\n");
+		fprintf(stderr,
+			"usage: portgate [--config DIR] COMMAND [ARGS...] (see 'portgate help')\n");
 	exit(EXIT_USAGE);
 }
 
@@ -104,13 +112,14 @@ print_overview(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < ncommands; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nGlobal options:\n"
-		   "  --config DIR  policy directory (default $PORTGATE_CONFIG_DIR or %s)\n"
-		   "  -v            more detail\n"
-		   "  -h, --help    this text; 'portgate COMMAND --help' for one command\n\n"
-		   "Exit status: 0 ok/allowed, 1 denied or invalid configuration, 100 usage error,\n"
-		   "111 system error, 126 PROG not executable, 127 PROG not found.\n"
-		   "See portgate(1) and portgate.conf(5).\n",
+	fprintf(f,
+		"\nGlobal options:\n"
+		"  --config DIR  policy directory (default $PORTGATE_CONFIG_DIR or %s)\n"
+		"  -v            more detail\n"
+		"  -h, --help    this text; 'portgate COMMAND --help' for one command\n\n"
+		"Exit status: 0 ok/allowed, 1 denied or invalid configuration, 100 usage error,\n"
+		"111 system error, 126 PROG not executable, 127 PROG not found.\n"
+		"See portgate(1) and portgate.conf(5).\n",
 		PG_CONFIG_DIR);
 }
 
@@ -123,7 +132,8 @@ print_usage_exit(const char *cmd)
 		print_overview(stdout);
 		exit(EXIT_OK);
 	}
-	printf("usage: portgate %s\n\n%s.\nSee portgate(1) for the details.\n", c->usage, c->summary);
+	printf("usage: portgate %s\n\n%s.\nSee portgate(1) for the details.\n", c->usage,
+	       c->summary);
 	exit(EXIT_OK);
 }
 
@@ -176,12 +186,14 @@ cli_load_policy(void)
 	cli_print_diags(&d);
 	pg_diags_clear(&d);
 	if (r < 0 && r != -EINVAL)
-		die_errno(EXIT_TEMPFAIL, -r, "cannot read the policy in '%s' (run as root, or ask "
-					     "an administrator)",
+		die_errno(EXIT_TEMPFAIL, -r,
+			  "cannot read the policy in '%s' (run as root, or ask "
+			  "an administrator)",
 			  cli.config_dir);
 	if (r < 0)
-		die(EXIT_DENIED, "the policy in '%s' has errors (nothing was applied); fix them and "
-				 "run 'portgate verify'",
+		die(EXIT_DENIED,
+		    "the policy in '%s' has errors (nothing was applied); fix them and "
+		    "run 'portgate verify'",
 		    cli.config_dir);
 	return p;
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # lib.sh - the integration test harness (TAP, run by prove).
 #
 #   . "${0%/*}/lib.sh"

@@ -28,8 +28,7 @@ write_file(const char *name, const char *text)
 
 /* Parse text; the n-th diagnostic must be at line:col and mention needle. */
 static void
-diag_at_len(const char *text, size_t len, size_t n, unsigned line, unsigned col,
-	    const char *needle)
+diag_at_len(const char *text, size_t len, size_t n, unsigned line, unsigned col, const char *needle)
 {
 	struct pg_policy *p = pg_policy_new();
 	struct pg_diags d = { 0 };
@@ -92,8 +91,7 @@ test_good(void)
 		   p->rules[3].kind == PG_PRINCIPAL_GROUP && p->rules[3].id == 0 &&
 		   p->rules[4].kind == PG_PRINCIPAL_GROUP && p->rules[4].id == 7,
 	   "  ... and its principal");
-	ok(p->nrules == 5 && strcmp(p->rules[3].principal, "@root") == 0,
-	   "  ... as written");
+	ok(p->nrules == 5 && strcmp(p->rules[3].principal, "@root") == 0, "  ... as written");
 	pg_diags_clear(&d);
 	pg_policy_free(p);
 }
@@ -142,7 +140,8 @@ test_load(void)
 	(void)snprintf(path, sizeof(path), "%s/conf.d/20-b.conf", dir);
 	(void)unlink(path);
 	(void)mkdir(path, 0755);
-	is_int(pg_policy_load(dir, NULL, &p, &d), -EINVAL, "a directory named NAME.conf is an error");
+	is_int(pg_policy_load(dir, NULL, &p, &d), -EINVAL,
+	       "a directory named NAME.conf is an error");
 	ok(d.n == 1 && strstr(d.v[0].msg, "cannot read") != NULL, "  ... saying so: %s",
 	   d.n ? d.v[0].msg : "");
 	pg_diags_clear(&d);

@@ -10,14 +10,14 @@
 #include "tap.h"
 
 static const char conf[] = "# test policy\n"
-			   "uid:1001 tcp://127.0.0.1:80\n"			/* 2 */
-			   "uid:1001 tcp://*:5060 udp://*:5060\n"		/* 3 */
-			   "uid:1001 tcp://[::]:8443\n"				/* 4 */
-			   "uid:1001 tcp://0.0.0.0:9443 tcp://[::]:9443\n"	/* 5 */
-			   "gid:50   tcp://*:8000-8099\n"			/* 6 */
-			   "uid:1002 tcp://10.0.0.0/8:443\n"			/* 7 */
-			   "uid:1003 tcp://[2001:db8::/32]:443\n"		/* 8 */
-			   "uid:1004 tcp://127.0.0.2:80\n";			/* 9 */
+			   "uid:1001 tcp://127.0.0.1:80\n"		   /* 2 */
+			   "uid:1001 tcp://*:5060 udp://*:5060\n"	   /* 3 */
+			   "uid:1001 tcp://[::]:8443\n"			   /* 4 */
+			   "uid:1001 tcp://0.0.0.0:9443 tcp://[::]:9443\n" /* 5 */
+			   "gid:50   tcp://*:8000-8099\n"		   /* 6 */
+			   "uid:1002 tcp://10.0.0.0/8:443\n"		   /* 7 */
+			   "uid:1003 tcp://[2001:db8::/32]:443\n"	   /* 8 */
+			   "uid:1004 tcp://127.0.0.2:80\n";		   /* 9 */
 
 static struct pg_policy *policy;
 
@@ -85,19 +85,20 @@ main(void)
 	/* Specific address: covers itself only. */
 	expect(&alice, T, "127.0.0.1", 80, false, PG_ALLOW, 2, "owner, own address");
 	expect(&alice, T, "127.0.0.3", 80, false, PG_DENY, 2, "owner, other address");
-	expect(&alice, T, "0.0.0.0", 80, false, PG_DENY, 2,
-	       "owner of one address, wildcard bind");
+	expect(&alice, T, "0.0.0.0", 80, false, PG_DENY, 2, "owner of one address, wildcard bind");
 	expect(&alice, T, "::", 80, true, PG_DENY, 0, "owner of one address, dual-stack bind");
 	expect(&alice, T, "::1", 80, false, PG_DENY, 2, "owner of 127.0.0.1, ::1");
 	expect(&bob, T, "127.0.0.1", 80, false, PG_DENY, 2, "not the owner");
 	expect(&other, T, "127.0.0.2", 80, false, PG_ALLOW, 9, "a second owner of the same port");
-	expect(&other, T, "127.0.0.1", 80, false, PG_DENY, 0, "  ... not of the first one's address");
+	expect(&other, T, "127.0.0.1", 80, false, PG_DENY, 0,
+	       "  ... not of the first one's address");
 	expect(&bob, U, "127.0.0.1", 80, false, PG_UNMANAGED, 0, "UDP is not TCP");
 
 	/* IPv4-mapped IPv6 is judged as IPv4: no spelling bypasses a rule. */
 	expect(&alice, T, "::ffff:127.0.0.1", 80, false, PG_ALLOW, 2, "IPv4-mapped, owner");
 	expect(&bob, T, "::ffff:127.0.0.1", 80, false, PG_DENY, 2, "IPv4-mapped, not the owner");
-	expect(&bob, T, "::ffff:0.0.0.0", 5060, false, PG_DENY, 3, "IPv4-mapped wildcard, reserved");
+	expect(&bob, T, "::ffff:0.0.0.0", 5060, false, PG_DENY, 3,
+	       "IPv4-mapped wildcard, reserved");
 	expect(&bob, T, "::ffff:0.0.0.0", 5060, true, PG_DENY, 3,
 	       "IPv4-mapped wildcard with V6ONLY off is still IPv4");
 
@@ -132,7 +133,8 @@ main(void)
 	expect(&ten, T, "10.1.2.3", 443, false, PG_ALLOW, 7, "inside 10.0.0.0/8");
 	expect(&ten, T, "11.0.0.1", 443, false, PG_DENY, 0, "outside 10.0.0.0/8");
 	expect(&ten, T, "0.0.0.0", 443, false, PG_DENY, 0, "a prefix does not give the wildcard");
-	expect(&ten, T, "::ffff:10.9.9.9", 443, false, PG_ALLOW, 7, "IPv4-mapped inside the prefix");
+	expect(&ten, T, "::ffff:10.9.9.9", 443, false, PG_ALLOW, 7,
+	       "IPv4-mapped inside the prefix");
 	expect(&v6, T, "2001:db8:1::5", 443, false, PG_ALLOW, 8, "inside 2001:db8::/32");
 	expect(&v6, T, "2001:db9::5", 443, false, PG_DENY, 0, "outside 2001:db8::/32");
 
@@ -155,7 +157,8 @@ main(void)
 	ok(strstr(pg_verdict_explain(&v, why, sizeof(why)), "rule test.conf:2 (uid:1001") != NULL,
 	   "an allow names the granting rule: %s", why);
 
-	ok(pg_policy_port_owner(policy, U, 5060) != NULL && pg_policy_port_owner(policy, U, 80) == NULL,
+	ok(pg_policy_port_owner(policy, U, 5060) != NULL &&
+		   pg_policy_port_owner(policy, U, 80) == NULL,
 	   "port owners are per protocol");
 
 	pg_diags_clear(&d);

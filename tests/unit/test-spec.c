@@ -139,14 +139,14 @@ test_binds(void)
 	       -EAFNOSUPPORT, "AF_UNSPEC with another address is refused");
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, &sin6, sizeof(sin6));
-	is_int(pg_bind_from_sockaddr((struct sockaddr *)&ss, sizeof(ss), PG_PROTO_TCP, false, &b), 0,
-	       "addrlen = sizeof(struct sockaddr_storage) is accepted");
+	is_int(pg_bind_from_sockaddr((struct sockaddr *)&ss, sizeof(ss), PG_PROTO_TCP, false, &b),
+	       0, "addrlen = sizeof(struct sockaddr_storage) is accepted");
 	ok(b.family == AF_INET6 && b.port == 443 && b.dual_stack, "  ... [::]:443 dual-stack");
 	is_int(pg_bind_from_sockaddr((struct sockaddr *)&ss, sizeof(ss), PG_PROTO_TCP, true, &b), 0,
 	       "with IPV6_V6ONLY");
 	ok(!b.dual_stack, "  ... not dual-stack");
-	is_int(pg_bind_from_sockaddr((struct sockaddr *)&sin6, sizeof(sin6) - 1, PG_PROTO_TCP, false,
-				     &b),
+	is_int(pg_bind_from_sockaddr((struct sockaddr *)&sin6, sizeof(sin6) - 1, PG_PROTO_TCP,
+				     false, &b),
 	       -EINVAL, "a short AF_INET6 address is refused");
 	ss.ss_family = AF_UNIX;
 	is_int(pg_bind_from_sockaddr((struct sockaddr *)&ss, sizeof(ss), PG_PROTO_TCP, false, &b),
