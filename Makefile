@@ -3,6 +3,9 @@
 #   src/common/*.c     libpgcommon.a: shared code, never logs, returns -errno
 #   src/lib/*.c        libportgate: the receiver API for servers (portgate.h)
 #   src/portgate/*.c   the portgate CLI
+#   src/portgated/*.c  the broker daemon (holds only CAP_NET_BIND_SERVICE)
+#   src/preload/*.c    the bind() shim preloaded by `portgate exec` (never sanitized:
+#                      it runs inside foreign programs)
 #   tests/unit/test-*.c, tests/helpers/*.c, tests/fuzz/fuzz-*.c
 include config.mk
 
@@ -35,7 +38,7 @@ HARDEN := -fPIC
 endif
 
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DPG_VERSION='"$(VERSION)"' \
-	-DPG_SYSCONFDIR='"$(SYSCONFDIR)"' $(WARNINGS) $(HARDEN) $(SANFLAGS) \
+	-DPG_SYSCONFDIR='"$(SYSCONFDIR)"' -DPG_PKGLIBDIR='"$(LIBDIR)/portgate"' $(WARNINGS) $(HARDEN) $(SANFLAGS) \
 	-Isrc/common -Iinclude $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL := -lacl $(LDLIBS)
@@ -43,6 +46,9 @@ LDLIBS_ALL := -lacl $(LDLIBS)
 COMMON_SRC := $(wildcard src/common/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/portgate/*.c)
+DAEMON_SRC := $(wildcard src/portgated/*.c)
+SHIM_SRC   := $(wildcard src/preload/*.c) src/common/broker.c src/common/fdpass.c \
+	src/common/wire.c src/common/spec.c
 UNIT_SRC   := $(wildcard tests/unit/test-*.c)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
@@ -50,13 +56,16 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/%.o)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
+SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/shim/%.o)
 TAP_OBJ    := $(B)/tests/unit/tap.o
 UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
 HELPER_BIN := $(HELPER_SRC:%.c=$(B)/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=$(B)/tests/fuzz/replay-%)
 
 LIBPG_SO := $(B)/libportgate.so.0
-PROGRAMS := $(B)/portgate
+SHIM_SO  := $(B)/libportgate-preload.so
+PROGRAMS := $(B)/portgate $(if $(DAEMON_SRC),$(B)/portgated) $(if $(wildcard src/preload/*.c),$(SHIM_SO))
 TEST_BINS := $(UNIT_BIN) $(HELPER_BIN) $(REPLAY_BIN)
 
 .SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(UNIT_SRC:%.c=$(B)/%.o) $(HELPER_SRC:%.c=$(B)/%.o)
@@ -89,6 +98,21 @@ $(B)/portgate.pc: src/lib/portgate.pc.in Makefile config.mk
 $(B)/portgate: $(CLI_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -pie -o $@ $(CLI_OBJ) $(B)/libpgcommon.a \
 		$(B)/libportgate.a $(LDLIBS_ALL)
+
+$(B)/portgated: $(DAEMON_OBJ) $(B)/libpgcommon.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -pie -o $@ $(DAEMON_OBJ) $(B)/libpgcommon.a \
+		$(LDLIBS_ALL) -lcap-ng
+
+# The shim: position-independent, no sanitizer runtime, only bind() exported.
+SHIM_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARNINGS) -Isrc/common -fPIC -fvisibility=hidden \
+	-fstack-protector-strong $(filter-out -fsanitize% -fno-sanitize%,$(CFLAGS)) -MMD -MP
+$(B)/shim/%.o: %.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM_SO): $(SHIM_OBJ) src/preload/shim.map
+	$(call msg,LD,$@)$(CC) -shared -Wl,--version-script=src/preload/shim.map -Wl,-z,relro,-z,now \
+		-o $@ $(SHIM_OBJ) -ldl
 
 $(B)/tests/unit/test-%: $(B)/tests/unit/test-%.o $(TAP_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TAP_OBJ) $(B)/libpgcommon.a \
@@ -146,6 +170,13 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/portgate $(DESTDIR)$(BINDIR)/portgate
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/portgate $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0755 $(B)/portgated $(DESTDIR)$(SBINDIR)/portgated
+	install -m 0644 $(SHIM_SO) $(DESTDIR)$(LIBDIR)/portgate/libportgate-preload.so
+	install -m 0644 man/portgated.8 $(DESTDIR)$(MANDIR)/man8/portgated.8
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/portgated.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
 	install -m 0755 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
 	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
 	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
@@ -157,6 +188,9 @@ install: all
 	install -m 0644 etc/portgate.conf.example README.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/portgated $(DESTDIR)$(MANDIR)/man8/portgated.8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
+	rm -rf $(DESTDIR)$(LIBDIR)/portgate
 	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(LIBDIR)/libportgate.so* \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
@@ -166,10 +200,10 @@ uninstall:
 
 # --- housekeeping ----------------------------------------------------------------
 format:
-	clang-format -i $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h)
+	clang-format -i $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h bench/*.c)
 
 lint:
-	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h)
+	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h bench/*.c)
 	shellcheck -x scripts/*.sh tests/integration/*.sh .ci/run
 
 clean:

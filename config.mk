@@ -10,6 +10,7 @@ MANDIR      ?= $(PREFIX)/share/man
 DOCDIR      ?= $(PREFIX)/share/doc/portgate
 SYSCONFDIR  ?= /etc
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC          ?= cc
 CLANG       ?= clang

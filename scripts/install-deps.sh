@@ -6,9 +6,9 @@
 set -eu
 
 # What each package is for (see README.md, "Dependencies").
-BUILD="gcc make libc6-dev libacl1-dev pkg-config"
+BUILD="gcc make libc6-dev libacl1-dev libcap-ng-dev pkg-config"
 LINT="clang-format shellcheck"
-TEST="netbase perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
+TEST="netbase nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
 
 missing=""
 for p in $BUILD $TEST $LINT; do

@@ -1,0 +1,96 @@
+/*
+ * fdpass.c - one message and at most one fd over AF_UNIX (SCM_RIGHTS).
+ * Library code: returns -errno, never logs; safe inside the preload shim.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdpass.h"
+#include "macro.h"
+
+#define FDPASS_MAX_FDS 4 /* room to notice (and close) fds a peer should not send */
+
+int
+pg_fdpass_send(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	const char *p = buf;
+	ssize_t n;
+
+	memcpy(&iov.iov_base, &buf, sizeof(buf)); /* sendmsg does not write through it */
+	if (fd >= 0) {
+		struct cmsghdr *cmsg;
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.bytes;
+		msg.msg_controllen = sizeof(control.bytes);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	n = RETRY_EINTR(sendmsg(sock, &msg, MSG_NOSIGNAL));
+	if (n < 0)
+		return -errno;
+	/* The fd went with the first byte; the rest of a short write follows plainly. */
+	for (size_t done = (size_t)n; done < len; done += (size_t)n) {
+		n = RETRY_EINTR(send(sock, p + done, len - done, MSG_NOSIGNAL));
+		if (n < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+ssize_t
+pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd)
+{
+	union {
+		struct cmsghdr align;
+		char bytes[CMSG_SPACE(FDPASS_MAX_FDS * sizeof(int))];
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.bytes,
+		.msg_controllen = sizeof(control.bytes),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	int fd = -1;
+
+	n = RETRY_EINTR(recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC));
+	if (n < 0)
+		return -errno;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		size_t nfds;
+
+		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cmsg) + i * sizeof(int), sizeof(f));
+			if (fd == -1)
+				fd = f;
+			else
+				(void)close(f); /* a well-behaved peer sends one */
+		}
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		if (fd >= 0)
+			(void)close(fd);
+		return -EMSGSIZE;
+	}
+	*ret_fd = fd;
+	return n;
+}
