@@ -140,3 +140,30 @@ test_done() {
 	[ "$test_failed" = 0 ]
 	exit $?
 }
+
+# start_portgated [ARGS...]: run the broker for this test as user pgt-portgated
+# (created here), with the policy in $ETC and its socket at $PGSOCK (exported as
+# PORTGATE_SOCKET for clients); returns once the daemon says it is ready on its
+# --ready-fd.  Its log is $TMP/portgated.log; $PGD_PID is its pid.
+start_portgated() {
+	getent passwd pgt-portgated >/dev/null || make_user pgt-portgated
+	PGSOCK=${PGSOCK:-$TMP/run/portgated.sock}
+	export PGSOCK PORTGATE_SOCKET="$PGSOCK"
+	rm -f "$TMP/ready.fifo"
+	mkfifo "$TMP/ready.fifo"
+	"$PORTGATE_BUILD/portgated" --foreground --socket "$PGSOCK" --config "$ETC" \
+		--user pgt-portgated --ready-fd 3 "$@" 3>"$TMP/ready.fifo" 2>>"$TMP/portgated.log" &
+	PGD_PID=$!
+	track_pid "$PGD_PID"
+	if ! timeout 10 head -n 1 "$TMP/ready.fifo" | grep -q .; then
+		echo "Bail out! portgated did not become ready:"
+		sed 's/^/# /' "$TMP/portgated.log"
+		exit 1
+	fi
+}
+
+# stop_portgated: end the daemon started by start_portgated and wait for it.
+stop_portgated() {
+	kill "$PGD_PID" 2>/dev/null && wait "$PGD_PID" 2>/dev/null
+	return 0
+}
