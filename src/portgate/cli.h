@@ -63,6 +63,7 @@ void cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg
 int cmd_allow(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -6,8 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
-#include <linux/capability.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -17,12 +16,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "cli.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
+#include "privdrop.h"
 #include "sock.h"
 
 extern char **environ;
@@ -43,13 +43,6 @@ struct run_socket {
 	bool has_bind; /* false for an inherited socket that is not TCP/UDP over IP */
 	const char *name;
 	int fd;
-};
-
-struct run_target {
-	struct pg_cred cred;
-	char *name;  /* login name, NULL for a uid without a passwd entry */
-	char *home;  /* from the passwd entry */
-	char *shell; /* from the passwd entry */
 };
 
 struct run_options {
@@ -235,34 +228,6 @@ parse_options(int argc, char **argv, struct run_options *o)
 			  o->nlisten);
 }
 
-/* Resolve -u USER[:GROUP] into the credentials and passwd fields USER will have. */
-static void
-resolve_target(const char *arg, struct run_target *t)
-{
-	_cleanup_free_ char *user = xstrdup(arg);
-	char *group = strchr(user, ':');
-	struct passwd pw, *res = NULL;
-	char buf[16384];
-	gid_t gid;
-	int r;
-
-	if (group != NULL)
-		*group++ = '\0';
-	if (user[0] == '\0' || (group != NULL && group[0] == '\0'))
-		usage_die("run", "bad -u '%s': expected USER or USER:GROUP", arg);
-	if (group != NULL && pg_lookup_gid(group, &gid) < 0)
-		usage_die("run", "bad -u '%s': unknown group '%s'", arg, group);
-	r = pg_cred_for_user(user, group, &t->cred, &t->name);
-	if (r == -ESRCH)
-		usage_die("run", "bad -u '%s': unknown user '%s'", arg, user);
-	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "look up the user '%s'", user);
-	if (getpwuid_r(t->cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
-		t->home = xstrdup(res->pw_dir);
-		t->shell = xstrdup(res->pw_shell[0] != '\0' ? res->pw_shell : "/bin/sh");
-	}
-}
-
 /* Take over the sockets we were activated with: they go first, in order. */
 static void
 take_inherited(struct run_socket **socks, size_t *nsocks, bool *ret_named)
@@ -337,7 +302,8 @@ decision_name(enum pg_decision d)
 
 /* As root for another user: refuse before anything is bound if the policy says no. */
 static void
-judge_all(const struct run_socket *socks, size_t n, const struct run_target *t, const char *who)
+judge_all(const struct run_socket *socks, size_t n, const struct privdrop_target *t,
+	  const char *who)
 {
 	struct pg_policy *policy = cli_load_policy();
 
@@ -374,27 +340,71 @@ self_name(uid_t uid, char *buf, size_t size)
 	return buf;
 }
 
+/* BIND_NEW flags for s: IPV6_V6ONLY exactly as pg_socket_bind() sets it on the direct path. */
+static unsigned
+broker_flags(const struct pg_bind *b)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned flags = 0;
+
+	if (b->proto == PG_PROTO_TCP)
+		flags |= PG_WIRE_F_LISTEN;
+	if (b->family == AF_INET6 && !b->dual_stack && memcmp(b->addr, v4mapped, 12) != 0)
+		flags |= PG_WIRE_F_V6ONLY;
+	return flags;
+}
+
 /*
  * The kernel refused to let an unprivileged caller bind s (err is EACCES or
- * EPERM).  This is the one place that will ask portgated for the socket (and
- * store it in *ret_fd); until the broker exists it says, from the policy, what
- * would make the bind work, and exits.
+ * EPERM).  This is the one place that asks portgated for the socket: when it
+ * binds it, the new socket goes to *ret_fd and 0 is returned.  Otherwise the
+ * command ends here with what portgated said or, when there is no portgated
+ * to ask, what the policy says would make the bind work.
  */
 static int
 bind_refused(const struct run_socket *s, int err, int *ret_fd)
 {
-	char why[512], hint[768], who[64], spec[PG_SPEC_STRLEN];
+	char why[512], hint[768], who[64], spec[PG_SPEC_STRLEN], down[PATH_MAX + 96];
+	const char *path = pg_broker_socket_path();
+	struct pg_broker_result res;
 	struct pg_policy *policy;
 	struct pg_cred self;
 	struct pg_verdict v;
 	int r;
 
-	(void)ret_fd;
 	r = pg_cred_self(&self);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "bind '%s': %s; then reading my own credentials",
 			  s->text, strerror(err));
 	self_name(self.uid, who, sizeof(who));
+	pg_spec_format(&s->spec, spec);
+
+	r = pg_broker_bind_new(NULL, &s->bind, broker_flags(&s->bind), &res);
+	if (r == 0 && res.error == 0) {
+		*ret_fd = res.fd;
+		return 0;
+	}
+	if (r == 0 && (res.error == EACCES || res.error == EPERM))
+		die(EXIT_DENIED,
+		    "bind '%s' as '%s': the kernel refused it and so did portgated (%s%s%s); ask "
+		    "an administrator to run 'portgate allow %s %s'",
+		    s->text, who, strerror(res.error), res.reason[0] != '\0' ? ": " : "",
+		    res.reason, who, spec);
+	if (r == 0)
+		die(EXIT_TEMPFAIL, "bind '%s' as '%s' via portgated: %s%s%s%s", s->text, who,
+		    strerror(res.error), res.reason[0] != '\0' ? " (" : "", res.reason,
+		    res.reason[0] != '\0' ? ")" : "");
+	if (r != -ENOENT && r != -ECONNREFUSED)
+		die_errno(EXIT_TEMPFAIL, -r,
+			  "bind '%s' as '%s': the kernel refused it (%s); then asking portgated at "
+			  "'%s'",
+			  s->text, who, strerror(err), path);
+
+	/* No portgated: say from the policy what would make the bind work. */
+	(void)snprintf(down, sizeof(down),
+		       "portgated is not running (%s '%s'): start it ('systemctl start "
+		       "portgated')",
+		       r == -ENOENT ? "no" : "nothing listens on", path);
 	policy = cli_load_policy();
 	pg_policy_eval(policy, &self, &s->bind, &v);
 	if (v.decision == PG_ALLOW) {
@@ -413,12 +423,11 @@ bind_refused(const struct run_socket *s, int err, int *ret_fd)
 			       "the policy does not grant it%s%s%s: ask an administrator to run "
 			       "'portgate allow %s %s'",
 			       v.decision == PG_DENY ? " (" : "", v.decision == PG_DENY ? why : "",
-			       v.decision == PG_DENY ? ")" : "", who,
-			       pg_spec_format(&s->spec, spec));
+			       v.decision == PG_DENY ? ")" : "", who, spec);
 	}
 	pg_policy_free(policy);
-	die(EXIT_DENIED, "bind '%s' as '%s': the kernel refused it (%s); %s", s->text, who,
-	    strerror(err), hint);
+	die(EXIT_DENIED, "bind '%s' as '%s': the kernel refused it (%s); %s; %s", s->text, who,
+	    strerror(err), hint, down);
 }
 
 static void
@@ -440,84 +449,12 @@ bind_all(struct run_socket *socks, size_t n, bool root)
 	}
 }
 
-static int
-gid_cmp(const void *a, const void *b)
-{
-	gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static bool
-have_capabilities(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
-
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return true; /* cannot tell: assume the worst */
-	for (size_t i = 0; i < nitems(data); i++)
-		if (data[i].effective != 0 || data[i].permitted != 0)
-			return true;
-	return false;
-}
-
-/* Check that the drop took, rather than trusting the return values. */
-static void
-verify_privileges(const struct run_target *t, const char *who)
-{
-	const struct pg_cred *c = &t->cred;
-	gid_t want[PG_CRED_MAX_GROUPS], got[PG_CRED_MAX_GROUPS];
-	uid_t ru, eu, su;
-	gid_t rg, eg, sg;
-	int n;
-
-	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
-		die(EXIT_TEMPFAIL, "drop privileges to '%s': the user ids did not change", who);
-	if (getresgid(&rg, &eg, &sg) < 0 || rg != c->gid || eg != c->gid || sg != c->gid)
-		die(EXIT_TEMPFAIL, "drop privileges to '%s': the group ids did not change", who);
-	n = getgroups(PG_CRED_MAX_GROUPS, got);
-	memcpy(want, c->groups, c->ngroups * sizeof(gid_t));
-	qsort(want, c->ngroups, sizeof(gid_t), gid_cmp);
-	if (n >= 0)
-		qsort(got, (size_t)n, sizeof(gid_t), gid_cmp);
-	if (n < 0 || (size_t)n != c->ngroups || memcmp(want, got, c->ngroups * sizeof(gid_t)) != 0)
-		die(EXIT_TEMPFAIL,
-		    "drop privileges to '%s': the supplementary groups did not change", who);
-	if (c->uid != 0) {
-		if (setuid(0) == 0)
-			die(EXIT_TEMPFAIL, "drop privileges to '%s': root could be regained", who);
-		if (have_capabilities())
-			die(EXIT_TEMPFAIL,
-			    "drop privileges to '%s': capabilities survived the change of user "
-			    "(are securebits set?)",
-			    who);
-	}
-}
-
-/* Become USER for good: groups first (that needs CAP_SETGID), then gids, uids last. */
-static void
-drop_privileges(const struct run_target *t, const char *who)
-{
-	const struct pg_cred *c = &t->cred;
-
-	if (setgroups(c->ngroups, c->groups) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the groups", who);
-	if (setresgid(c->gid, c->gid, c->gid) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the group id %u", who,
-			  (unsigned)c->gid);
-	if (setresuid(c->uid, c->uid, c->uid) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the user id %u", who,
-			  (unsigned)c->uid);
-	verify_privileges(t, who);
-}
-
 /*
  * The environment PROG starts with: for -u only what a login of USER would
  * have, otherwise ours; then -E; the LISTEN_* variables are added at the end.
  */
 static void
-build_env(struct env *e, const struct run_options *o, const struct run_target *t)
+build_env(struct env *e, const struct run_options *o, const struct privdrop_target *t)
 {
 	if (o->user != NULL) {
 		const char *term = getenv("TERM");
@@ -550,7 +487,7 @@ int
 cmd_run(int argc, char **argv)
 {
 	struct run_options o = { 0 };
-	struct run_target t = { 0 };
+	struct privdrop_target t = { 0 };
 	struct run_socket *socks = NULL;
 	size_t nsocks = 0, ninherited;
 	const char *who;
@@ -572,7 +509,7 @@ cmd_run(int argc, char **argv)
 		usage_die("run", "no sockets to pass: give -l SPEC");
 
 	if (o.user != NULL) {
-		resolve_target(o.user, &t);
+		privdrop_resolve("run", o.user, &t);
 		if (!root && (t.cred.uid != getuid() || t.cred.gid != getgid()))
 			die(EXIT_DENIED,
 			    "run as '%s': only root can run a program as another user or group",
@@ -600,7 +537,7 @@ cmd_run(int argc, char **argv)
 	bind_all(socks, nsocks, root);
 
 	if (root && o.user != NULL)
-		drop_privileges(&t, who);
+		privdrop_become(&t, who);
 	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "set no_new_privs");
 	build_env(&env, &o, &t);

@@ -20,6 +20,8 @@ const struct command commands[] = {
 	{ "check", cmd_check, "check [--user USER] SPEC...",
 	  "explain the verdict for a user and a listen spec" },
 	{ "deny", cmd_deny, "deny PRINCIPAL SPEC...", "remove a grant from the policy" },
+	{ "exec", cmd_exec, "exec [-u USER] [--depth N | --deep] -- PROG [ARGS...]",
+	  "run PROG with a bind() that asks portgated when the kernel refuses" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
 	{ "run", cmd_run,

@@ -1,0 +1,28 @@
+/*
+ * privdrop.h - become another user for good, as `portgate run -u` and
+ * `portgate exec -u` do: supplementary groups, then gids, then uids, then a
+ * check that the change took and cannot be undone.  CLI code: dies on error.
+ * Runs as root, or as the user itself when -u names the caller.
+ */
+#ifndef PG_PRIVDROP_H
+#define PG_PRIVDROP_H
+
+#include "cred.h"
+
+struct privdrop_target {
+	struct pg_cred cred;
+	char *name;  /* login name, NULL for a uid without a passwd entry */
+	char *home;  /* from the passwd entry, NULL without one */
+	char *shell; /* from the passwd entry, NULL without one */
+};
+
+/*
+ * Resolve a -u argument, "USER" or "USER:GROUP", into the credentials USER
+ * will have.  A bad argument is a usage error of command cmd (exit 100).
+ */
+void privdrop_resolve(const char *cmd, const char *arg, struct privdrop_target *ret);
+
+/* Become t for good and verify it; who names it in messages.  Exits 111 on failure. */
+void privdrop_become(const struct privdrop_target *t, const char *who);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * preload.h - the contract between `portgate exec` and the bind() shim it
+ * preloads: the library's file name and the environment variables they share.
+ * portgate-preload(8) documents them.
+ */
+#ifndef PG_PRELOAD_H
+#define PG_PRELOAD_H
+
+/* The shim's file name, in the build tree next to portgate and in PG_PKGLIBDIR. */
+#define PG_PRELOAD_LIB "libportgate-preload.so"
+
+/* The shim's path as it appears in LD_PRELOAD: how it finds itself to leave. */
+#define PG_PRELOAD_ENV "PORTGATE_PRELOAD"
+
+/*
+ * How many more generations of exec'd programs get the shim: unset, empty or
+ * "y" means all of them (deep); N >= 1 means this program and N-1 more.
+ */
+#define PG_PRELOAD_LEVELS_ENV "PORTGATE_PRELOAD_LEVELS"
+#define PG_PRELOAD_DEEP	      "y"
+
+/* Set (non-empty): the shim writes one line to stderr per bind() it sees refused. */
+#define PG_PRELOAD_DEBUG_ENV "PORTGATE_DEBUG"
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * shim.c - the bind() that `portgate exec` preloads (portgate-preload(8)).
+ * Runs inside arbitrary programs: silent, errno-preserving.  The real bind()
+ * goes first; only a TCP/UDP bind to an INET/INET6 port that the kernel refuses
+ * with EACCES is handed to portgated, which binds that very socket (BIND_THIS).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "macro.h"
+#include "preload.h"
+#include "spec.h"
+
+typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+
+/*
+ * The only global state: the next bind() in the lookup order.  Resolving it
+ * twice is harmless (same answer), so an atomic does without a lock that a
+ * fork() could catch held.
+ */
+static _Atomic(bind_fn) next_bind;
+
+static int
+raw_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+#ifdef SYS_bind
+	return (int)syscall(SYS_bind, fd, sa, len);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static bind_fn
+real_bind(void)
+{
+	bind_fn f = atomic_load_explicit(&next_bind, memory_order_acquire);
+
+	if (f == NULL) {
+		int saved = errno;
+
+		f = (bind_fn)dlsym(RTLD_NEXT, "bind");
+		/* No next bind() (a program that is somehow not linked to libc): the syscall. */
+		if (f == NULL)
+			f = raw_bind;
+		atomic_store_explicit(&next_bind, f, memory_order_release);
+		errno = saved;
+	}
+	return f;
+}
+
+static bool
+debugging(void)
+{
+	const char *d = getenv(PG_PRELOAD_DEBUG_ENV);
+
+	return d != NULL && *d != '\0';
+}
+
+/* One line to stderr, in one write(); only called when debugging(). */
+static void _printf_(1, 2) debug(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int saved = errno, n, m;
+
+	n = snprintf(line, sizeof(line), "portgate-preload[%ld]: ", (long)getpid());
+	if (n < 0)
+		n = 0;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)n + (size_t)m > sizeof(line) - 2)
+		m = (int)(sizeof(line) - 2 - (size_t)n);
+	line[n + m] = '\n';
+	(void)!write(STDERR_FILENO, line, (size_t)n + (size_t)m + 1);
+	errno = saved;
+}
+
+static const char *
+errname(int err)
+{
+	const char *s = strerrorname_np(err); /* a constant string: thread-safe */
+
+	return s != NULL ? s : "an unknown error";
+}
+
+/*
+ * The bind a refused bind() asked for, if portgated can judge it: a TCP or UDP
+ * socket of the address's family and a non-zero port.  -errno says why not.
+ */
+static int
+describe(int fd, const struct sockaddr *sa, socklen_t len, struct pg_bind *ret)
+{
+	int domain, type, protocol, v6only = 0, r;
+	socklen_t olen;
+	enum pg_proto proto;
+
+	olen = sizeof(domain);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &olen) < 0)
+		return -errno;
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	olen = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) < 0)
+		return -errno;
+	olen = sizeof(protocol);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &olen) < 0)
+		return -errno;
+	if (type == SOCK_STREAM && protocol == IPPROTO_TCP)
+		proto = PG_PROTO_TCP;
+	else if (type == SOCK_DGRAM && protocol == IPPROTO_UDP)
+		proto = PG_PROTO_UDP;
+	else
+		return -EPROTOTYPE;
+	olen = sizeof(v6only);
+	if (domain == AF_INET6 && getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen) < 0)
+		return -errno;
+	/* Any addrlen from the structure's size up, AF_UNSPEC + INADDR_ANY on AF_INET. */
+	r = pg_bind_from_sockaddr(sa, len, proto, v6only != 0, ret);
+	if (r < 0)
+		return r;
+	if (ret->family != domain)
+		return -EAFNOSUPPORT;
+	if (ret->port == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Exported through shim.map: -fvisibility=hidden hides everything else. */
+__attribute__((visibility("default"))) int
+bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pg_broker_result res;
+	struct pg_bind b;
+	char text[PG_BIND_STRLEN];
+	int entry_errno = errno, kernel_errno, r;
+
+	if (real_bind()(fd, sa, len) == 0)
+		return 0;
+	if (errno != EACCES)
+		return -1;
+	kernel_errno = errno;
+
+	r = describe(fd, sa, len, &b);
+	if (r < 0) {
+		if (debugging())
+			debug("bind(fd %d): EACCES, not asking portgated (%s)", fd, errname(-r));
+		errno = kernel_errno;
+		return -1;
+	}
+	r = pg_broker_bind_this(NULL, fd, &b, &res);
+	if (r < 0) {
+		if (debugging())
+			debug("bind(fd %d, %s): EACCES; portgated at '%s' not reachable (%s)", fd,
+			      pg_bind_format(&b, text), pg_broker_socket_path(), errname(-r));
+		errno = kernel_errno;
+		return -1;
+	}
+	if (res.error == 0) {
+		if (debugging())
+			debug("bind(fd %d, %s): EACCES; bound by portgated (%s)", fd,
+			      pg_bind_format(&b, text), res.reason);
+		errno = entry_errno;
+		return 0;
+	}
+	if (debugging())
+		debug("bind(fd %d, %s): EACCES; portgated says %s (%s)", fd,
+		      pg_bind_format(&b, text), errname(res.error), res.reason);
+	/* A daemon's answer that is no errno at all must not reach the program. */
+	errno = res.error > 0 && res.error < 4096 ? res.error : kernel_errno;
+	return -1;
+}
+
+/* Is LD_PRELOAD entry [p, p+n) this library? */
+static bool
+is_self(const char *p, size_t n, const char *self, const char *loaded)
+{
+	return (self != NULL && strlen(self) == n && memcmp(p, self, n) == 0) ||
+	       (loaded != NULL && strlen(loaded) == n && memcmp(p, loaded, n) == 0);
+}
+
+/* Take this library out of LD_PRELOAD, so the programs we exec start without it. */
+static void
+leave_ld_preload(void)
+{
+	const char *old = getenv("LD_PRELOAD"), *self = getenv(PG_PRELOAD_ENV), *loaded = NULL;
+	_cleanup_free_ char *keep = NULL;
+	size_t used = 0;
+	Dl_info info;
+
+	if (old == NULL)
+		return;
+	if (self != NULL && *self == '\0')
+		self = NULL;
+	if (dladdr((void *)leave_ld_preload, &info) != 0)
+		loaded = info.dli_fname;
+	keep = malloc(strlen(old) + 1);
+	if (keep == NULL)
+		return;
+	/* ld.so separates LD_PRELOAD entries by spaces or colons. */
+	for (const char *p = old; *p != '\0';) {
+		size_t n = strcspn(p, " :");
+
+		if (n > 0 && !is_self(p, n, self, loaded)) {
+			if (used > 0)
+				keep[used++] = ':';
+			memcpy(keep + used, p, n);
+			used += n;
+		}
+		p += n;
+		p += strspn(p, " :");
+	}
+	keep[used] = '\0';
+	if (used == 0)
+		(void)unsetenv("LD_PRELOAD");
+	else
+		(void)setenv("LD_PRELOAD", keep, 1);
+}
+
+/*
+ * Count this exec'd generation down (portgate-preload(8), DEPTH): unset, empty
+ * or "y" is deep; N >= 2 becomes N-1 for our children; 1 (or anything else)
+ * becomes 0 and the shim leaves LD_PRELOAD.  This program keeps the shim.
+ */
+static void
+count_generation(void)
+{
+	const char *levels = getenv(PG_PRELOAD_LEVELS_ENV);
+	char buf[16];
+	char *end;
+	long n;
+
+	if (levels == NULL || *levels == '\0' || strcmp(levels, PG_PRELOAD_DEEP) == 0)
+		return;
+	errno = 0;
+	n = strtol(levels, &end, 10);
+	if (errno != 0 || end == levels || *end != '\0' || n < 1 || n > INT_MAX)
+		n = 1;
+	(void)snprintf(buf, sizeof(buf), "%ld", n - 1);
+	(void)setenv(PG_PRELOAD_LEVELS_ENV, buf, 1);
+	if (n == 1)
+		leave_ld_preload();
+}
+
+__attribute__((constructor)) static void
+shim_init(void)
+{
+	int saved = errno;
+
+	(void)real_bind();
+	count_generation();
+	errno = saved;
+}
