@@ -52,6 +52,14 @@ pg_fdpass_send(int sock, const void *buf, size_t len, int fd)
 ssize_t
 pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd)
 {
+	size_t nfds;
+
+	return pg_fdpass_recv_count(sock, buf, size, flags, ret_fd, &nfds);
+}
+
+ssize_t
+pg_fdpass_recv_count(int sock, void *buf, size_t size, int flags, int *ret_fd, size_t *ret_nfds)
+{
 	union {
 		struct cmsghdr align;
 		char bytes[CMSG_SPACE(FDPASS_MAX_FDS * sizeof(int))];
@@ -64,6 +72,7 @@ pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd)
 		.msg_controllen = sizeof(control.bytes),
 	};
 	struct cmsghdr *cmsg;
+	size_t total = 0;
 	ssize_t n;
 	int fd = -1;
 
@@ -76,6 +85,7 @@ pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd)
 		if (cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
 			continue;
 		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		total += nfds;
 		for (size_t i = 0; i < nfds; i++) {
 			int f;
 
@@ -92,5 +102,6 @@ pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd)
 		return -EMSGSIZE;
 	}
 	*ret_fd = fd;
+	*ret_nfds = total;
 	return n;
 }

@@ -23,4 +23,11 @@ int pg_fdpass_send(int sock, const void *buf, size_t len, int fd);
  */
 ssize_t pg_fdpass_recv(int sock, void *buf, size_t size, int flags, int *ret_fd);
 
+/*
+ * pg_fdpass_recv(), and *ret_nfds is how many fds arrived, the closed extras
+ * included, so a receiver can refuse a message that carried more than one.
+ */
+ssize_t pg_fdpass_recv_count(int sock, void *buf, size_t size, int flags, int *ret_fd,
+			     size_t *ret_nfds);
+
 #endif

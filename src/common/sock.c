@@ -23,12 +23,20 @@ is_v4mapped(const uint8_t addr[16])
 int
 pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd)
 {
+	return pg_socket_bind_opts(b, type_flags, 0, ret_fd);
+}
+
+int
+pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int *ret_fd)
+{
 	_cleanup_close_ int fd = -1;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int type, proto, one = 1;
 
 	if (type_flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	if (opts & ~(PG_SOCK_NO_LISTEN | PG_SOCK_NO_REUSEADDR | PG_SOCK_FREEBIND))
 		return -EINVAL;
 	if (b->family != AF_INET && b->family != AF_INET6)
 		return -EAFNOSUPPORT;
@@ -61,13 +69,19 @@ pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd)
 	 * TIME_WAIT; it never lets two TCP listeners share a port.  UDP does not get
 	 * it: there it would let a second socket share the port and its traffic.
 	 */
-	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	if (type == SOCK_STREAM && !(opts & PG_SOCK_NO_REUSEADDR) &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		return -errno;
+	if ((opts & PG_SOCK_FREEBIND) &&
+	    (b->family == AF_INET
+		     ? setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one))
+		     : setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one))) < 0)
 		return -errno;
 
 	len = pg_bind_to_sockaddr(b, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		return -errno;
-	if (type == SOCK_STREAM && listen(fd, PG_LISTEN_BACKLOG) < 0)
+	if (type == SOCK_STREAM && !(opts & PG_SOCK_NO_LISTEN) && listen(fd, PG_LISTEN_BACKLOG) < 0)
 		return -errno;
 
 	*ret_fd = TAKE_FD(fd);

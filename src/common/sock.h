@@ -24,4 +24,12 @@
  */
 int pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd);
 
+/* Options of pg_socket_bind_opts(); 0 gives exactly pg_socket_bind(). */
+#define PG_SOCK_NO_LISTEN    0x1 /* TCP: bind only, do not listen() */
+#define PG_SOCK_NO_REUSEADDR 0x2 /* TCP: no SO_REUSEADDR (a socket that reserves a port) */
+#define PG_SOCK_FREEBIND     0x4 /* IP(V6)_FREEBIND: the address need not be configured yet */
+
+/* pg_socket_bind() with PG_SOCK_* options. */
+int pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int *ret_fd);
+
 #endif
