@@ -324,9 +324,9 @@ pg_spec_format(const struct pg_spec *spec, char buf[static PG_SPEC_STRLEN])
 	if (spec->port_lo == spec->port_hi)
 		(void)snprintf(buf, PG_SPEC_STRLEN, "%s://%s:%u", pg_proto_name(spec->proto), a,
 			       spec->port_lo);
-	else
-		(void)snprintf(buf, PG_SPEC_STRLEN, "%s://%s:%u-%u", pg_proto_name(spec->proto), a,
-			       spec->port_lo, spec->port_hi);
+	else /* %.51s: "[" + the longest IPv6 text + "/128]"; tells gcc the result fits */
+		(void)snprintf(buf, PG_SPEC_STRLEN, "%s://%.51s:%u-%u", pg_proto_name(spec->proto),
+			       a, spec->port_lo, spec->port_hi);
 	return buf;
 }
 
