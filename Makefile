@@ -175,6 +175,7 @@ install: all
 	install -m 0755 $(B)/portgated $(DESTDIR)$(SBINDIR)/portgated
 	install -m 0644 $(SHIM_SO) $(DESTDIR)$(LIBDIR)/portgate/libportgate-preload.so
 	install -m 0644 man/portgated.8 $(DESTDIR)$(MANDIR)/man8/portgated.8
+	install -m 0644 man/portgate-preload.8 $(DESTDIR)$(MANDIR)/man8/portgate-preload.8
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/portgated.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
 	install -m 0755 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
@@ -189,6 +190,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/portgated $(DESTDIR)$(MANDIR)/man8/portgated.8 \
+		$(DESTDIR)$(MANDIR)/man8/portgate-preload.8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
 	rm -rf $(DESTDIR)$(LIBDIR)/portgate
 	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(LIBDIR)/libportgate.so* \
