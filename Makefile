@@ -128,6 +128,31 @@ $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/replay-main.o
 
 $(UNIT_BIN:%=%.o) $(TAP_OBJ): ALL_CFLAGS += -Itests/unit
 
+# --- kernel enforcement: the eBPF bind hooks (src/bpf/, issue 4) -----------------
+# bind-policy.bpf.c -> clang -target bpf (CO-RE against a vmlinux.h dumped from this
+# kernel's BTF) -> bpftool gen object -> bpftool gen skeleton -> included by
+# bpf-loader.c, which the portgate CLI links with libbpf.  Needs clang, bpftool,
+# libbpf-dev and /sys/kernel/btf/vmlinux (scripts/install-deps.sh).
+BPFTOOL ?= bpftool
+BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le/powerpc/')
+BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I$(B)/bpf -Isrc/bpf \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+BPF_LOADER_OBJ := $(B)/src/bpf/bpf-loader.o
+$(B)/bpf/vmlinux.h:
+	@mkdir -p $(@D)
+	$(call msg,GEN,$@)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@
+$(B)/bpf/bind-policy.bpf.o: src/bpf/bind-policy.bpf.c src/bpf/bind-policy.h $(B)/bpf/vmlinux.h
+	$(call msg,BPF,$@)$(CLANG) $(BPF_CFLAGS) -c -o $(@:.o=.unstripped.o) $< && \
+		$(BPFTOOL) gen object $@ $(@:.o=.unstripped.o)
+$(B)/bpf/bind-policy.skel.h: $(B)/bpf/bind-policy.bpf.o
+	$(call msg,GEN,$@)$(BPFTOOL) gen skeleton $< name bind_policy >$@
+$(BPF_LOADER_OBJ): $(B)/bpf/bind-policy.skel.h
+$(BPF_LOADER_OBJ): ALL_CFLAGS += -I$(B)/bpf
+$(B)/portgate: $(BPF_LOADER_OBJ)
+$(B)/portgate: CLI_OBJ += $(BPF_LOADER_OBJ)
+$(B)/portgate: LDLIBS_ALL += $(LIBBPF_LIBS)
+
 # --- tests -------------------------------------------------------------------
 PROVE := prove --failures --source Executable
 deps:

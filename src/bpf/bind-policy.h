@@ -1,0 +1,103 @@
+/*
+ * bind-policy.h - the contract between the kernel's bind hooks (bind-policy.bpf.c)
+ * and user space (kpolicy.c compiles the policy into these maps, bpf-loader.c
+ * loads them).  Shared by code running in the kernel and as root: only
+ * <linux/types.h> types, no padding holes, fixed sizes.
+ *
+ * Byte order, written down once: PORTS ARE HOST BYTE ORDER in every key and
+ * value (the program converts ctx->user_port with bpf_ntohs once); ADDRESSES
+ * ARE NETWORK BYTE ORDER bytes, IPv4 in the first four, the rest zero.
+ *
+ * The evaluation the program reproduces is pg_policy_eval() (policy.h):
+ *   uid 0, port 0, a netns out of scope, a protocol other than TCP/UDP -> 1
+ *   (proto, port) not in pg_managed                                   -> 1
+ *   uid in pg_cfg.exempt (the broker)                                 -> 1
+ *   pg_allowed has an entry covering (uid, proto, port, address)      -> 3 below
+ *       pg_cfg.unpriv_port_start (skip the CAP_NET_BIND_SERVICE check), else 1
+ *   otherwise                                                         -> 0, errno EACCES
+ * A wildcard bind is covered only by an entry whose address prefix is 0;
+ * "::ffff:a.b.c.d" is judged as a.b.c.d; "[::]" without IPV6_V6ONLY needs the
+ * IPv4 wildcard too.  Groups are expanded to uids by the loader.
+ */
+#ifndef PG_BIND_POLICY_H
+#define PG_BIND_POLICY_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Map sizes.  pg_managed holds every (proto, port) there is, so it cannot overflow. */
+#define PG_K_MAX_MANAGED 131072
+#define PG_K_MAX_ALLOWED 262144
+#define PG_K_MAX_EXEMPT	 8
+
+/* ABI constants, spelled out because vmlinux.h has no macros. */
+#define PG_K_AF_INET	   2
+#define PG_K_AF_INET6	   10
+#define PG_K_SOCK_STREAM   1
+#define PG_K_SOCK_DGRAM	   2
+#define PG_K_IPPROTO_TCP   6
+#define PG_K_IPPROTO_UDP   17
+#define PG_K_IPPROTO_MPTCP 262 /* shares TCP's port space: judged as TCP */
+#define PG_K_EACCES	   13
+
+/* Verdicts of a cgroup/bind4|6 program (5.12+). */
+#define PG_K_DENY	  0
+#define PG_K_ALLOW	  1
+#define PG_K_ALLOW_NO_CAP 3 /* bit 1: skip the CAP_NET_BIND_SERVICE check */
+
+/* pg_managed: (proto, port) named by any rule.  Hash map, so a missing key is a miss. */
+struct pg_k_managed_key {
+	__u16 port; /* host order */
+	__u8 proto; /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
+	__u8 pad;   /* zero */
+};
+
+struct pg_k_managed_val {
+	__u32 rule; /* index of the first rule naming it, for diagnostics */
+};
+
+/*
+ * pg_allowed: an LPM trie.  uid, port, proto and family are matched in full
+ * (PG_K_ALLOW_HDR_BITS), then the first prefixlen - PG_K_ALLOW_HDR_BITS bits
+ * of addr.  A rule for "*" is an entry per family with address prefix 0.
+ */
+struct pg_k_allow_key {
+	__u32 prefixlen; /* PG_K_ALLOW_HDR_BITS + the rule's address prefix */
+	__u32 uid;
+	__u16 port;    /* host order */
+	__u8 proto;    /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
+	__u8 family;   /* PG_K_AF_INET or PG_K_AF_INET6 */
+	__u32 addr[4]; /* network-order bytes; IPv4 in the first word */
+};
+#define PG_K_ALLOW_HDR_BITS 64
+
+struct pg_k_allow_val {
+	__u32 rule;	     /* index of the granting rule */
+	__u8 addr_prefixlen; /* the rule's address prefix: 0 covers a wildcard bind */
+	__u8 pad[3];
+};
+
+/*
+ * Set in .rodata before the program is loaded, frozen afterwards: one policy
+ * generation per program, so a reload (a new program swapped into the links)
+ * can never mix two generations.  Read back by "portgate kernel status".
+ */
+#define PG_K_CONFIG_MAGIC 0x70676b31 /* "pgk1": bumped when a layout changes */
+
+struct pg_k_config {
+	__u32 magic;		 /* PG_K_CONFIG_MAGIC once filled in */
+	__u32 all_netns;	 /* 1: judge binds in every network namespace */
+	__u64 netns_cookie;	 /* else only in this one */
+	__u32 unpriv_port_start; /* that netns's ip_unprivileged_port_start at load */
+	__u32 nexempt;
+	__u32 exempt[PG_K_MAX_EXEMPT]; /* uids never judged (the broker's user) */
+	__u64 policy_hash;	       /* of the compiled entries, see kpolicy.h */
+	__u64 loaded_at;	       /* CLOCK_REALTIME seconds */
+	__u32 nrules;
+	__u32 nmanaged;
+	__u32 nallowed;
+	__u32 pad;
+};
+
+#endif
