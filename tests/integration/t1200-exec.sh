@@ -276,15 +276,18 @@ test_expect_success 'authbind'"'"'s bare - ends the options' '
 
 # --- -u as root ----------------------------------------------------------------------------------
 
+# -u cleans the environment: ASAN_OPTIONS (for a SANITIZE=1 build) is passed on by hand.
 test_expect_success 'root: exec -u pgt-alice runs as alice, with a login environment' '
-	env SECRET=1 "$PG" exec -u pgt-alice -- "$CHECK" >"$OUT" &&
+	env SECRET=1 "$PG" exec -u pgt-alice -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$CHECK" >"$OUT" &&
 	has "uid=$A_UID,$A_UID,$A_UID" && has "CapEff=0000000000000000" && has "env=USER=pgt-alice" &&
 	has "env=PORTGATE_SOCKET=$PGSOCK" && has "env=LD_PRELOAD=$SHIM" && ! grep "^env=SECRET=" "$OUT"
 '
 
 test_expect_success 'root: exec -u pgt-alice binds port 80 through portgated, -u pgt-bob does not' '
-	"$PG" exec -u pgt-alice -- "$BIND" tcp 127.0.0.1 80 >"$OUT" && out_is ok &&
-	{ "$PG" exec -u pgt-bob -- "$BIND" tcp 127.0.0.1 80 >"$OUT"; test $? = 1; } && out_is EACCES
+	"$PG" exec -u pgt-alice -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
+	out_is ok &&
+	{ "$PG" exec -u pgt-bob -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT"
+	  test $? = 1; } && out_is EACCES
 '
 
 test_expect_code 1 'an ordinary user may not exec -u someone else' '
