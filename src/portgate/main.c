@@ -23,6 +23,10 @@ const struct command commands[] = {
 	{ "exec", cmd_exec, "exec [-u USER] [--depth N | --deep] -- PROG [ARGS...]",
 	  "run PROG with a bind() that asks portgated when the kernel refuses" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
+	{ "kernel", cmd_kernel,
+	  "kernel load|unload|reload|status [--cgroup PATH] [--pin-dir DIR] [--all-netns | --netns "
+	  "PATH] [--broker-user USER]",
+	  "load, swap, remove or show the policy in the kernel's bind hooks" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
 	{ "run", cmd_run,
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- "

@@ -1,0 +1,113 @@
+/*
+ * pg-bind-loop.c - test helper: bind and close sockets in a tight loop and
+ * count what bind() returned, to catch a wrong verdict while the kernel
+ * policy is being swapped.
+ *
+ *   pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--until FILE] [--max N] [--seconds S]
+ *
+ * Loops until FILE exists (checked every 64 binds), N binds (default 1000000)
+ * or S seconds (default 30), whichever comes first: always bounded.  Prints
+ * one line, "total=T ok=A EACCES=B other=C", and exits 0; 2 on bad usage.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--until FILE] "
+			"[--max N] [--seconds S]\n");
+	exit(2);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	unsigned long max = 1000000, total = 0, ok = 0, eacces = 0, other = 0;
+	const char *until = NULL;
+	double seconds = 30, start;
+	int type, v6only = -1;
+	socklen_t len;
+	long port;
+
+	if (argc < 4)
+		usage();
+	if (strcmp(argv[1], "tcp") == 0)
+		type = SOCK_STREAM;
+	else if (strcmp(argv[1], "udp") == 0)
+		type = SOCK_DGRAM;
+	else
+		usage();
+	port = strtol(argv[3], NULL, 10);
+	if (port < 0 || port > 65535)
+		usage();
+	if (inet_pton(AF_INET, argv[2], &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, argv[2], &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*sin6);
+	} else {
+		usage();
+	}
+	for (int i = 4; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--v6only") == 0)
+			v6only = atoi(argv[i + 1]) != 0;
+		else if (strcmp(argv[i], "--until") == 0)
+			until = argv[i + 1];
+		else if (strcmp(argv[i], "--max") == 0)
+			max = strtoul(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--seconds") == 0)
+			seconds = strtod(argv[i + 1], NULL);
+		else
+			usage();
+	}
+
+	start = now();
+	while (total < max) {
+		int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			perror("pg-bind-loop: socket");
+			return 1;
+		}
+		if (v6only >= 0)
+			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+			ok++;
+		else if (errno == EACCES)
+			eacces++;
+		else
+			other++;
+		(void)close(fd);
+		total++;
+		if (total % 64 == 0 &&
+		    ((until != NULL && access(until, F_OK) == 0) || now() - start > seconds))
+			break;
+	}
+	printf("total=%lu ok=%lu EACCES=%lu other=%lu\n", total, ok, eacces, other);
+	return 0;
+}

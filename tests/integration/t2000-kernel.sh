@@ -1,0 +1,414 @@
+#!/bin/sh
+# t2000-kernel.sh - portgate kernel: the policy in the cgroup bind hooks.  A
+# static binary serves on port 80 as an ordinary user with no wrapper; other
+# users cannot take a reserved port by any address spelling; unmanaged ports
+# and root are untouched; groups, the broker's exemption, netns scoping;
+# status audits listeners; reload swaps atomically; unload restores the
+# kernel's default; a policy too large is refused whole.
+#
+# Users are pgt-k* so that runs of other tests on a shared machine (pgt-alice...)
+# never collide with this one.
+# SAFETY: everything is attached to a scratch cgroup made here, never the
+# root; only this test's processes join it, each before it creates a socket.
+# Pins go to a bpffs mounted privately in this test's mount namespace (the
+# harness made it), so they can never reach the host's /sys/fs/bpf.  The trap
+# unloads, moves any process out, removes the cgroup.
+# Test bodies are single-quoted strings that the harness evals, so shellcheck
+# sees neither the variables nor the functions they use (SC2034, SC2317) and
+# warns about the quotes themselves (SC2016).
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${0%/*}/lib.sh"
+
+BIND=$HELPERS/pg-bind
+LOOP=$HELPERS/pg-bind-loop
+if ! [ -x "$PG" ] || ! [ -x "$BIND" ] || ! [ -x "$LOOP" ]; then
+	skip_all "needs $PG, $BIND and $LOOP (make all-tests)"
+fi
+require_cmd setpriv gcc bpftool curl readelf mountpoint
+[ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
+
+CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
+if [ -z "$CG2" ] || ! [ -d "$CG2" ]; then
+	skip_all "no cgroup v2 hierarchy mounted"
+fi
+ORIG_CG=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
+[ -d "$ORIG_CG" ] || ORIG_CG=$CG2
+CG=$CG2/pgt-t2000-$$
+CGB=$CG2/pgt-t2000-big-$$
+
+# A bpffs of our own, private to this mount namespace, over /sys/fs/bpf.
+mount -t bpf -o mode=0700 pgt-t2000 /sys/fs/bpf ||
+	skip_all "cannot mount a private bpffs at /sys/fs/bpf"
+PINS=/sys/fs/bpf/pgt-t2000-$$
+OWN_BPFFS=1
+
+kernel_cleanup() {
+	for p in $_pg_pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	_pg_pids=""
+	for f in "$TMP"/srv-*; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	for d in "$PINS" "$PINS-big" /sys/fs/bpf/portgate; do
+		[ "$OWN_BPFFS" = 1 ] && "$PG" kernel unload --pin-dir "$d" >/dev/null 2>&1
+	done
+	for c in "$CG" "$CGB"; do
+		[ -d "$c" ] || continue
+		while read -r p; do
+			echo "$p" >"$ORIG_CG/cgroup.procs" 2>/dev/null
+		done <"$c/cgroup.procs"
+		rmdir "$c" 2>/dev/null
+	done
+	_pg_cleanup
+}
+trap kernel_cleanup EXIT
+mkdir "$CG" "$CGB" || { echo "Bail out! cannot create scratch cgroups under $CG2"; exit 1; }
+
+make_group pgt-kweb
+make_user pgt-kalice
+make_user pgt-kbob
+make_user pgt-kcarol pgt-kweb
+make_user pgt-kdave
+make_user pgt-kbroker
+A_UID=$(id -u pgt-kalice)
+B_UID=$(id -u pgt-kbob)
+
+ETC=$TMP/etc
+mkdir -p "$ETC"
+policy_a() {
+	cat <<-EOF
+		pgt-kalice tcp://*:80
+		pgt-kalice tcp://*:5060 udp://*:5060
+		pgt-kalice tcp://127.0.0.1:8080
+		pgt-kalice tcp://[::]:8443
+		@pgt-kweb  tcp://*:443
+		@pgt-kdave tcp://*:445
+	EOF
+}
+policy_a >"$ETC/portgate.conf"
+chmod -R a+rX "$ETC"
+export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
+OUT=$TMP/out
+ERR=$TMP/err
+LOADOPTS="--cgroup $CG --pin-dir $PINS --netns /proc/self/ns/net --broker-user pgt-kbroker"
+
+# in_cg CMD...: run CMD inside the scratch cgroup (joined before CMD starts).  A
+# script, not a function, so that "in_cg CMD &" leaves $! = CMD's pid.
+printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" && exec "$@"\n' "$CG" >"$TMP/in_cg"
+chmod 755 "$TMP/in_cg"
+in_cg() {
+	"$TMP/in_cg" "$@"
+}
+# start_server USER PORT [outside]: the static server as USER on 0.0.0.0:PORT, in the
+# scratch cgroup unless "outside"; waits for "ready"; its pid is in $TMP/srv-USER.
+start_server() {
+	rm -f "$TMP/srv.fifo" && mkfifo "$TMP/srv.fifo" || return 1
+	if [ "${3:-}" = outside ]; then
+		setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- \
+			"$TMP/static-bind" 0.0.0.0 "$2" >"$TMP/srv.fifo" 2>&1 &
+	else
+		"$TMP/in_cg" setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- \
+			"$TMP/static-bind" 0.0.0.0 "$2" >"$TMP/srv.fifo" 2>&1 &
+	fi
+	echo $! >"$TMP/srv-$1"
+	timeout 10 head -n 1 "$TMP/srv.fifo" | grep -x ready
+}
+# stop_server USER: end it and wait until it is gone (bounded).
+stop_server() {
+	_p=$(cat "$TMP/srv-$1") && kill "$_p" || return 1
+	_n=0
+	while kill -0 "$_p" 2>/dev/null && [ "$_n" -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	! kill -0 "$_p" 2>/dev/null
+}
+# run_as USER CMD...: CMD as USER (uids, gids, groups), inside the scratch cgroup.
+run_as() {
+	_u=$1
+	shift
+	in_cg setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
+}
+# expect_bind USER WANT tcp|udp ADDR PORT [--v6only 0|1]: pg-bind prints WANT.
+expect_bind() {
+	_u=$1 _want=$2
+	shift 2
+	if [ "$_u" = root ]; then
+		_got=$(in_cg "$BIND" "$@")
+	else
+		_got=$(run_as "$_u" "$BIND" "$@")
+	fi
+	[ "$_got" = "$_want" ] || { echo "$_u bind $*: got '$_got', want '$_want'"; return 1; }
+}
+# The program ids attached to a cgroup (bpftool), one per line.
+attached() {
+	bpftool cgroup list "$1" 2>/dev/null | awk '$1 ~ /^[0-9]+$/ {print $1 " " $NF}'
+}
+
+# --- load ------------------------------------------------------------------------
+
+test_expect_code 111 'load refuses a directory that is not a cgroup, naming the broker' '
+	"$PG" kernel load --cgroup "$TMP" --pin-dir "$PINS" 2>"$ERR";
+	rc=$?; grep -F "not a cgroup v2 directory" "$ERR" && grep -F portgated "$ERR" && exit $rc
+'
+
+test_expect_code 111 'an ordinary user cannot load: run as root' '
+	setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \
+		"$PG" kernel load $LOADOPTS 2>"$ERR"; rc=$?; grep -F "run as root" "$ERR"; exit $rc
+'
+
+test_expect_code 100 '--all-netns and --netns exclude each other' '
+	"$PG" kernel load --all-netns --netns /proc/self/ns/net --pin-dir "$PINS"
+'
+
+test_expect_success 'load attaches both hooks to the scratch cgroup and pins the links' '
+	"$PG" kernel load $LOADOPTS >"$OUT" &&
+	grep -F "loaded at $CG, pinned in $PINS" "$OUT" &&
+	grep -F "policy: 7 rules, 7 managed ports" "$OUT" &&
+	test -e "$PINS/bind4" && test -e "$PINS/bind6" &&
+	attached "$CG" >"$TMP/ids" && grep " portgate_bind4$" "$TMP/ids" &&
+	grep " portgate_bind6$" "$TMP/ids"
+'
+
+test_expect_success 'nothing of ours is attached to the cgroup2 root' '
+	! attached "$CG2" | grep portgate_bind
+'
+
+test_expect_code 111 'a second load says a policy is already loaded' '
+	"$PG" kernel load $LOADOPTS 2>"$ERR"; rc=$?; grep -F "kernel reload" "$ERR" && exit $rc
+'
+
+test_expect_success 'the loader has exited: the pinned links keep the policy enforced' '
+	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060
+'
+
+# --- a static binary, no wrapper ---------------------------------------------------
+
+test_expect_success 'build a statically linked server with gcc -static' '
+	gcc -static -O2 -o "$TMP/static-bind" "$DATA/static-bind.c" &&
+	! readelf -l "$TMP/static-bind" | grep -F "Requesting program interpreter"
+'
+
+test_expect_success 'pgt-kalice runs it on port 80 with no wrapper and no capability' '
+	start_server pgt-kalice 80
+'
+
+test_expect_success 'and serves: a client gets its answer from uid pgt-kalice' '
+	curl -s --max-time 5 http://127.0.0.1:80/ >"$OUT" &&
+	grep -x "static-bind uid=$A_UID" "$OUT" && stop_server pgt-kalice
+'
+
+test_expect_success 'the same binary run by pgt-kbob is refused with EACCES' '
+	run_as pgt-kbob "$TMP/static-bind" 127.0.0.1 80 >"$OUT"; grep -x EACCES "$OUT"
+'
+
+# --- reserved ports, every address spelling ------------------------------------------
+
+for a in 0.0.0.0 127.0.0.1 :: ::1 ::ffff:127.0.0.1 ::ffff:0.0.0.0; do
+	test_expect_success "pgt-kbob is refused tcp $a:80 and tcp+udp $a:5060" "
+		expect_bind pgt-kbob EACCES tcp $a 80 &&
+		expect_bind pgt-kbob EACCES tcp $a 5060 && expect_bind pgt-kbob EACCES udp $a 5060
+	"
+done
+test_expect_success 'pgt-kbob is refused [::]:80 and [::]:5060 dual-stack and v6-only' '
+	for v in 0 1; do
+		expect_bind pgt-kbob EACCES tcp :: 80 --v6only $v &&
+		expect_bind pgt-kbob EACCES tcp :: 5060 --v6only $v &&
+		expect_bind pgt-kbob EACCES udp :: 5060 --v6only $v || exit 1
+	done
+'
+# bind_with_cap ADDR PORT: pg-bind as pgt-kbob holding CAP_NET_BIND_SERVICE, in the cgroup.
+bind_with_cap() {
+	in_cg setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups \
+		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service -- "$BIND" tcp "$@"
+}
+test_expect_success 'pgt-kbob holding CAP_NET_BIND_SERVICE is still refused port 80' '
+	got=$(bind_with_cap 0.0.0.0 80); test "$got" = EACCES
+'
+for a in 0.0.0.0 127.0.0.1 :: ::1 ::ffff:127.0.0.1; do
+	test_expect_success "pgt-kalice may bind tcp $a:80 and tcp+udp $a:5060" "
+		expect_bind pgt-kalice ok tcp $a 80 &&
+		expect_bind pgt-kalice ok tcp $a 5060 && expect_bind pgt-kalice ok udp $a 5060
+	"
+done
+test_expect_success 'pgt-kalice may bind [::]:80 dual-stack and v6-only' '
+	expect_bind pgt-kalice ok tcp :: 80 --v6only 0 &&
+	expect_bind pgt-kalice ok tcp :: 80 --v6only 1 &&
+	expect_bind pgt-kalice ok udp :: 5060 --v6only 0
+'
+
+test_expect_success 'an address grant is not a wildcard grant' '
+	expect_bind pgt-kalice ok tcp 127.0.0.1 8080 &&
+	expect_bind pgt-kalice ok tcp ::ffff:127.0.0.1 8080 &&
+	expect_bind pgt-kalice EACCES tcp 0.0.0.0 8080 &&
+	expect_bind pgt-kalice EACCES tcp 127.0.0.2 8080 &&
+	expect_bind pgt-kalice EACCES tcp :: 8080 --v6only 1 &&
+	expect_bind pgt-kbob EACCES tcp 127.0.0.1 8080
+'
+test_expect_success 'a [::] grant: v6-only yes, dual-stack needs 0.0.0.0 too' '
+	expect_bind pgt-kalice ok tcp :: 8443 --v6only 1 &&
+	expect_bind pgt-kalice EACCES tcp :: 8443 --v6only 0 &&
+	expect_bind pgt-kalice EACCES tcp 0.0.0.0 8443
+'
+
+# --- what the policy does not name -------------------------------------------------------
+
+test_expect_success 'unmanaged ports keep the kernel default' '
+	expect_bind pgt-kbob ok tcp 0.0.0.0 8081 && expect_bind pgt-kbob ok udp :: 5061 &&
+	expect_bind pgt-kbob EACCES udp 0.0.0.0 80 && expect_bind pgt-kbob EACCES tcp 0.0.0.0 79 &&
+	expect_bind pgt-kalice EACCES tcp 0.0.0.0 81 && expect_bind pgt-kbob ok tcp 0.0.0.0 0
+'
+test_expect_success 'root is not judged' '
+	expect_bind root ok tcp 0.0.0.0 80 && expect_bind root ok udp :: 5060 &&
+	expect_bind root ok tcp 127.0.0.1 8080
+'
+test_expect_success 'outside the scratch cgroup nothing changed' '
+	test "$(setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- "$BIND" udp 0.0.0.0 5060)" = ok
+'
+test_expect_success 'in another network namespace the policy does not apply' '
+	got=$(in_cg unshare --net sh -c "ip link set lo up &&
+		setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
+	echo "got: $got" && test "$got" = ok
+'
+
+# --- groups and the broker -------------------------------------------------------------------
+
+test_expect_success 'a supplementary group grant: pgt-kcarol (pgt-kweb) binds 443' '
+	expect_bind pgt-kcarol ok tcp 0.0.0.0 443 && expect_bind pgt-kcarol ok tcp :: 443 &&
+	expect_bind pgt-kbob EACCES tcp 0.0.0.0 443
+'
+test_expect_success 'a primary group grant: pgt-kdave binds 445' '
+	expect_bind pgt-kdave ok tcp 0.0.0.0 445 && expect_bind pgt-kcarol EACCES tcp 0.0.0.0 445
+'
+test_expect_success 'the broker user is exempt, not granted: 5060 yes, 80 without its capability no' '
+	expect_bind pgt-kbroker ok udp 0.0.0.0 5060 &&
+	expect_bind pgt-kbroker EACCES tcp 127.0.0.1 80
+'
+
+# --- status ----------------------------------------------------------------------------------
+
+test_expect_success 'status shows the links, the cgroup, the scope and the policy' '
+	start_server pgt-kalice 80 &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT" &&
+	grep -x "kernel policy: loaded" "$OUT" &&
+	grep "^bind4: link [0-9]*, program [0-9]* (portgate_bind4), pinned at $PINS/bind4$" "$OUT" &&
+	grep "^bind6: link [0-9]*, program [0-9]* (portgate_bind6), pinned at $PINS/bind6$" "$OUT" &&
+	grep "^cgroup: $CG (id [0-9]*)$" "$OUT" &&
+	grep "^scope: network namespace cookie [0-9]*$" "$OUT" &&
+	grep "^policy: hash [0-9a-f]\{16\}, 7 rules, 7 managed ports, 12 entries" "$OUT" &&
+	grep -x "exempt: pgt-kbroker (uid $(id -u pgt-kbroker)), the broker'"'"'s user" "$OUT" &&
+	grep -x "policy files: in sync with $ETC" "$OUT" &&
+	grep "^  tcp/0.0.0.0:80 owner pgt-kalice (uid $A_UID): ok, rule $ETC/portgate.conf:1" "$OUT" &&
+	grep "^audit: .* 1 on managed ports, 0 violations$" "$OUT"
+'
+
+test_expect_success 'a listener that escaped the policy (outside the cgroup) is flagged, exit 1' '
+	start_server pgt-kbob 5060 outside || exit 1
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT"; rc=$?
+	stop_server pgt-kbob && stop_server pgt-kalice && test $rc = 1 &&
+	grep "^  tcp/0.0.0.0:5060 owner pgt-kbob (uid $B_UID): VIOLATION" "$OUT" &&
+	grep "^audit: .* 2 on managed ports, 1 violation$" "$OUT"
+'
+
+# --- reload ------------------------------------------------------------------------------------
+
+test_expect_success 'status notices a changed policy; reload enforces it' '
+	{ policy_a; echo "pgt-kbob udp://*:5070"; } >"$ETC/portgate.conf" &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT";
+	grep -x "policy files: CHANGED since the load in $ETC" "$OUT" &&
+	expect_bind pgt-kalice ok udp 0.0.0.0 5070 &&
+	"$PG" kernel reload --pin-dir "$PINS" >"$OUT" && grep "^reloaded: 8 rules" "$OUT" &&
+	expect_bind pgt-kalice EACCES udp 0.0.0.0 5070 && expect_bind pgt-kbob ok udp 0.0.0.0 5070 &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT";
+	grep -x "policy files: in sync with $ETC" "$OUT" &&
+	grep "^scope: network namespace cookie" "$OUT"
+'
+
+test_expect_success 'reload is atomic: binds during 20 reloads, not one wrong verdict' '
+	rm -f "$TMP/stop" &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^bind4:" >"$TMP/before" &&
+	{ run_as pgt-kalice "$LOOP" tcp 0.0.0.0 80 --until "$TMP/stop" >"$TMP/l1" & } &&
+	{ run_as pgt-kbob "$LOOP" udp 0.0.0.0 5060 --until "$TMP/stop" >"$TMP/l2" & } &&
+	{ run_as pgt-kalice "$LOOP" udp :: 5060 --v6only 0 --until "$TMP/stop" >"$TMP/l3" & } &&
+	{ run_as pgt-kbob "$LOOP" tcp ::ffff:127.0.0.1 80 --until "$TMP/stop" >"$TMP/l4" & } &&
+	n=0 && while [ $n -lt 20 ]; do
+		{ policy_a; test $((n % 2)) = 1 || echo "pgt-kcarol tcp://*:9$n"; } >"$ETC/portgate.conf.new" &&
+		mv "$ETC/portgate.conf.new" "$ETC/portgate.conf" &&
+		"$PG" kernel reload --pin-dir "$PINS" >/dev/null || break
+		n=$((n + 1))
+	done
+	touch "$TMP/stop"; wait
+	echo "reloads: $n"; cat "$TMP/l1" "$TMP/l2" "$TMP/l3" "$TMP/l4"
+	test $n = 20 &&
+	grep "^total=[1-9][0-9]* ok=[1-9][0-9]* EACCES=0 other=0$" "$TMP/l1" &&
+	grep "^total=[1-9][0-9]* ok=0 EACCES=[1-9][0-9]* other=0$" "$TMP/l2" &&
+	grep "^total=[1-9][0-9]* ok=[1-9][0-9]* EACCES=0 other=0$" "$TMP/l3" &&
+	grep "^total=[1-9][0-9]* ok=0 EACCES=[1-9][0-9]* other=0$" "$TMP/l4" &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^bind4:" >"$TMP/after" &&
+	! cmp -s "$TMP/before" "$TMP/after"
+'
+
+test_expect_success 'a reload the maps cannot hold is refused; the old policy stays' '
+	policy_a >"$ETC/portgate.conf" &&
+	"$PG" kernel reload --pin-dir "$PINS" >/dev/null &&
+	{ policy_a; echo "pgt-kbob tcp://*:1-65535 udp://*:1-65535"; } >"$ETC/portgate.conf" &&
+	{ "$PG" kernel reload --pin-dir "$PINS" 2>"$ERR"; test $? = 1; } &&
+	grep -F "needs 262152 kernel map entries" "$ERR" && grep -F "the kernel was not touched" "$ERR" &&
+	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 && expect_bind pgt-kbob ok udp 0.0.0.0 5061
+'
+
+# --- unload ------------------------------------------------------------------------------------
+
+test_expect_success 'unload detaches and removes the pins: the kernel default is back' '
+	policy_a >"$ETC/portgate.conf" &&
+	"$PG" kernel unload --pin-dir "$PINS" >"$OUT" && grep "^unloaded" "$OUT" &&
+	test -z "$(attached "$CG")" && ! test -e "$PINS/bind4" && ! test -e "$PINS" &&
+	expect_bind pgt-kbob ok udp 0.0.0.0 5060 && expect_bind pgt-kalice EACCES tcp 0.0.0.0 80 &&
+	test "$(bind_with_cap 0.0.0.0 80)" = ok
+'
+test_expect_success 'unload with nothing loaded says so and succeeds' '
+	"$PG" kernel unload --pin-dir "$PINS" >"$OUT" && grep -x "nothing is loaded in $PINS" "$OUT"
+'
+test_expect_code 1 'status with nothing loaded says so, exit 1' '
+	"$PG" kernel status --pin-dir "$PINS" >"$OUT"; rc=$?; grep "not loaded" "$OUT" && exit $rc
+'
+test_expect_code 111 'reload with nothing loaded points at load' '
+	"$PG" kernel reload --pin-dir "$PINS" 2>"$ERR"; rc=$?; grep -F "kernel load" "$ERR" && exit $rc
+'
+
+# --- too large --------------------------------------------------------------------------------
+
+test_expect_success 'a policy the maps cannot hold is refused whole, nothing attached' '
+	{ echo "pgt-kalice tcp://*:1-65535 udp://*:1-65535"; echo "pgt-kbob tcp://*:1-65535"; } \
+		>"$ETC/portgate.conf" &&
+	{ "$PG" kernel load --cgroup "$CGB" --pin-dir "$PINS-big" --netns /proc/self/ns/net \
+		2>"$ERR"; test $? = 1; } &&
+	grep -F "needs 393210 kernel map entries" "$ERR" && grep -F "more than the 262144" "$ERR" &&
+	test -z "$(attached "$CGB")" && ! test -e "$PINS-big/bind4"
+'
+
+# --- every network namespace; the default pin directory -------------------------------------
+
+test_expect_success '--all-netns judges binds in other network namespaces too' '
+	policy_a >"$ETC/portgate.conf" &&
+	"$PG" kernel load --cgroup "$CG" --pin-dir "$PINS" --all-netns >"$OUT" &&
+	grep "every network namespace" "$OUT" &&
+	got=$(in_cg unshare --net sh -c "ip link set lo up &&
+		setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
+	echo "got: $got" && test "$got" = EACCES &&
+	"$PG" kernel unload --pin-dir "$PINS" >/dev/null
+'
+
+test_expect_success 'without bpffs at /sys/fs/bpf, load mounts it and pins in /sys/fs/bpf/portgate' '
+	mount -t tmpfs -o size=1m,mode=0700 pgt-nobpf /sys/fs/bpf &&
+	test "$(stat -f -c %T /sys/fs/bpf)" = tmpfs &&
+	"$PG" kernel load --cgroup "$CG" --netns /proc/self/ns/net >"$OUT" &&
+	test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs && test -e /sys/fs/bpf/portgate/bind4 &&
+	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 &&
+	"$PG" kernel status --netns /proc/self/ns/net | grep -F "pinned at /sys/fs/bpf/portgate/bind6" &&
+	"$PG" kernel unload >/dev/null && test -z "$(attached "$CG")"
+'
+
+test_done
