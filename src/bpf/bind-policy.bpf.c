@@ -118,8 +118,9 @@ portgate_bind4(struct bpf_sock_addr *ctx)
 
 /*
  * IPV6_V6ONLY of the socket being bound, read through BTF (bpf_getsockopt
- * cannot read it in this hook).  Unknown (an MPTCP socket) counts as off:
- * the bind is then judged as dual-stack, the stricter of the two.
+ * cannot read it in this hook).  MPTCP binds arrive here with their first TCP
+ * subflow.  Unknown counts as off: the bind is then judged as dual-stack, the
+ * stricter of the two.
  */
 static __always_inline bool
 sk_v6only(struct bpf_sock_addr *ctx)

@@ -239,6 +239,30 @@ test_expect_success 'pgt-kalice may bind [::]:80 dual-stack and v6-only' '
 	expect_bind pgt-kalice ok udp :: 5060 --v6only 0
 '
 
+cat >"$TMP/mptcp.py" <<'EOF'
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM, 262)  # IPPROTO_MPTCP
+if len(sys.argv) > 3:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(sys.argv[3]))
+try:
+    s.bind((sys.argv[1], int(sys.argv[2])))
+    print("ok")
+except OSError as e:
+    print(e.strerror)
+EOF
+chmod 644 "$TMP/mptcp.py"
+if [ "$(sysctl -n net.mptcp.enabled 2>/dev/null)" = 1 ] && [ -x /usr/bin/python3 ]; then
+	test_expect_success 'MPTCP is judged as TCP, [::] v6-only included' '
+		py() { run_as "$1" /usr/bin/python3 "$TMP/mptcp.py" "$2" "$3" ${4:+"$4"}; } &&
+		test "$(py pgt-kalice 0.0.0.0 5060)" = ok &&
+		test "$(py pgt-kbob 0.0.0.0 5060)" = "Permission denied" &&
+		test "$(py pgt-kbob :: 80 0)" = "Permission denied" &&
+		test "$(py pgt-kalice :: 8443 1)" = ok &&
+		test "$(py pgt-kalice :: 8443 0)" = "Permission denied"
+	'
+fi
+
 test_expect_success 'an address grant is not a wildcard grant' '
 	expect_bind pgt-kalice ok tcp 127.0.0.1 8080 &&
 	expect_bind pgt-kalice ok tcp ::ffff:127.0.0.1 8080 &&
