@@ -32,6 +32,7 @@ struct pg_kgroups {
  * Members of every group that a rule of p names, from the account database
  * (getpwent: users whose primary group it is; getgrent: its member lists).
  * The kernel sees only a uid, so this is all a group grant can mean there.
+ * Not thread-safe: the enumerations are process-wide.
  */
 int pg_kgroups_from_accounts(const struct pg_policy *p, struct pg_kgroups *ret);
 

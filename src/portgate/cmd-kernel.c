@@ -102,6 +102,23 @@ exempt_uids(uint32_t *uids)
 	return 1;
 }
 
+/* With --cgroup on reload, unload or status: the policy must be attached there. */
+static void
+check_cgroup(const struct pg_bpf_status *st)
+{
+	const struct pg_bpf_link *l = st->link[0].present ? &st->link[0] : &st->link[1];
+	struct stat sb;
+
+	if (arg.cgroup == NULL)
+		return;
+	if (stat(arg.cgroup, &sb) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "cgroup '%s'", arg.cgroup);
+	if ((uint64_t)sb.st_ino != l->cgroup_id)
+		die(EXIT_TEMPFAIL,
+		    "the policy pinned in '%s' is attached to cgroup id %llu, not '%s'",
+		    arg.pin_dir, (unsigned long long)l->cgroup_id, arg.cgroup);
+}
+
 /* Load the policy from the configuration and compile it for the maps, or die. */
 static void
 compile_policy(struct pg_kpolicy *k, struct pg_policy **ret_policy)
@@ -280,6 +297,7 @@ kernel_reload(void)
 		    arg.pin_dir);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", arg.pin_dir);
+	check_cgroup(&st);
 	compile_policy(&k, NULL);
 	if (!arg.all_netns && arg.netns == NULL && st.cfg.magic != 0)
 		keep_scope(&st.cfg, &prm);
@@ -304,7 +322,14 @@ kernel_reload(void)
 static int
 kernel_unload(void)
 {
-	int r = pg_bpf_unload(arg.pin_dir);
+	struct pg_bpf_status st;
+	int r;
+
+	if (arg.cgroup != NULL && pg_bpf_status(arg.pin_dir, &st) == 0) {
+		check_cgroup(&st);
+		pg_bpf_status_clear(&st);
+	}
+	r = pg_bpf_unload(arg.pin_dir);
 
 	if (r == -ENOENT) {
 		printf("nothing is loaded in %s\n", arg.pin_dir);
@@ -558,6 +583,7 @@ kernel_status(void)
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", arg.pin_dir);
 
+	check_cgroup(&st);
 	printf("kernel policy: loaded\n");
 	print_link("bind4", &st.link[0]);
 	print_link("bind6", &st.link[1]);

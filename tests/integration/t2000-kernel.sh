@@ -328,6 +328,13 @@ test_expect_success 'status shows the links, the cgroup, the scope and the polic
 	grep "^audit: .* 1 on managed ports, 0 violations$" "$OUT"
 '
 
+test_expect_code 111 'status, reload and unload check --cgroup against the attached one' '
+	"$PG" kernel status --pin-dir "$PINS" --cgroup "$CGB" --netns /proc/self/ns/net 2>"$ERR" >/dev/null
+	rc=$?; grep -F "is attached to cgroup id" "$ERR" || exit 1
+	"$PG" kernel unload --pin-dir "$PINS" --cgroup "$CGB" 2>/dev/null; test $? = 111 || exit 1
+	test -e "$PINS/bind4" && exit $rc
+'
+
 test_expect_success 'a listener that escaped the policy (outside the cgroup) is flagged, exit 1' '
 	start_server pgt-kbob 5060 outside || exit 1
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT"; rc=$?
