@@ -121,7 +121,7 @@ check_cgroup(const struct pg_bpf_status *st)
 
 /* Load the policy from the configuration and compile it for the maps, or die. */
 static void
-compile_policy(struct pg_kpolicy *k, struct pg_policy **ret_policy)
+compile_policy(struct pg_kpolicy *k)
 {
 	struct pg_policy *p = cli_load_policy();
 	struct pg_kgroups groups = { 0 };
@@ -146,10 +146,7 @@ compile_policy(struct pg_kpolicy *k, struct pg_policy **ret_policy)
 		warnx("note: grants in the authbind tree '%s' are not compiled into the kernel "
 		      "(authbind itself keeps working where the policy names no port)",
 		      p->authbind_dir);
-	if (ret_policy != NULL)
-		*ret_policy = p;
-	else
-		pg_policy_free(p);
+	pg_policy_free(p);
 }
 
 /*
@@ -255,7 +252,7 @@ kernel_load(void)
 	int r;
 
 	require_bpf();
-	compile_policy(&k, NULL);
+	compile_policy(&k);
 	scope_params(&prm);
 	prm.nexempt = exempt_uids(exempt);
 	prm.exempt = exempt;
@@ -298,7 +295,7 @@ kernel_reload(void)
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", arg.pin_dir);
 	check_cgroup(&st);
-	compile_policy(&k, NULL);
+	compile_policy(&k);
 	if (!arg.all_netns && arg.netns == NULL && st.cfg.magic != 0)
 		keep_scope(&st.cfg, &prm);
 	else
