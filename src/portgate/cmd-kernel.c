@@ -538,8 +538,9 @@ audit(const struct listeners *ls, const struct pg_bpf_status *st, const struct p
 			printf("ok%s%s\n", why[0] ? ", " : "", why);
 		}
 	}
-	printf("audit: %zu listening sockets, %zu on managed ports, %zu violation%s\n", ls->n,
-	       managed, violations, violations == 1 ? "" : "s");
+	printf("audit: %zu sockets (TCP listening, UDP bound), %zu on managed ports, %zu "
+	       "violation%s\n",
+	       ls->n, managed, violations, violations == 1 ? "" : "s");
 	if (ls->udp_unavailable)
 		printf("audit: UDP sockets not listed (sock_diag has no udp_diag here)\n");
 	return violations;

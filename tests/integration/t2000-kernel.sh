@@ -335,12 +335,21 @@ test_expect_code 111 'status, reload and unload check --cgroup against the attac
 	test -e "$PINS/bind4" && exit $rc
 '
 
-test_expect_success 'a listener that escaped the policy (outside the cgroup) is flagged, exit 1' '
+test_expect_success 'listeners that escaped the policy (outside the cgroup) are flagged, exit 1' '
 	start_server pgt-kbob 5060 outside || exit 1
+	setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- /usr/bin/python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((\"::\", 5060))
+print(\"ready\", flush=True)
+time.sleep(20)" >"$TMP/udp.out" &
+	udp=$! && echo $udp >"$TMP/srv-udp" && n=0 &&
+	while ! grep -q ready "$TMP/udp.out" && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT"; rc=$?
-	stop_server pgt-kbob && stop_server pgt-kalice && test $rc = 1 &&
+	kill $udp; stop_server pgt-kbob && stop_server pgt-kalice && test $rc = 1 &&
 	grep "^  tcp/0.0.0.0:5060 owner pgt-kbob (uid $B_UID): VIOLATION" "$OUT" &&
-	grep "^audit: .* 2 on managed ports, 1 violation$" "$OUT"
+	grep "^  udp/\[::\]:5060 (dual-stack) owner pgt-kbob (uid $B_UID): VIOLATION" "$OUT" &&
+	grep "^audit: .* 3 on managed ports, 2 violations$" "$OUT"
 '
 
 # --- reload ------------------------------------------------------------------------------------
