@@ -25,7 +25,7 @@ LOOP=$HELPERS/pg-bind-loop
 if ! [ -x "$PG" ] || ! [ -x "$BIND" ] || ! [ -x "$LOOP" ]; then
 	skip_all "needs $PG, $BIND and $LOOP (make all-tests)"
 fi
-require_cmd setpriv gcc bpftool curl readelf mountpoint
+require_cmd setpriv gcc bpftool curl readelf
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 
 CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
