@@ -102,11 +102,15 @@ errname(int err)
 /*
  * The bind a refused bind() asked for, if portgated can judge it: a TCP or UDP
  * socket of the address's family and a non-zero port.  -errno says why not.
+ * Every system call here is paid on each brokered bind, so only what decides:
+ * the protocol implies the type (TCP is only SOCK_STREAM, UDP only SOCK_DGRAM;
+ * portgated checks both anyway), and IPV6_V6ONLY, which portgated reads from the
+ * socket itself, is read only for the debug line.
  */
 static int
-describe(int fd, const struct sockaddr *sa, socklen_t len, struct pg_bind *ret)
+describe(int fd, const struct sockaddr *sa, socklen_t len, bool debug_line, struct pg_bind *ret)
 {
-	int domain, type, protocol, v6only = 0, r;
+	int domain, protocol, v6only = 0, r;
 	socklen_t olen;
 	enum pg_proto proto;
 
@@ -115,21 +119,18 @@ describe(int fd, const struct sockaddr *sa, socklen_t len, struct pg_bind *ret)
 		return -errno;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	olen = sizeof(type);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) < 0)
-		return -errno;
 	olen = sizeof(protocol);
 	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &olen) < 0)
 		return -errno;
-	if (type == SOCK_STREAM && protocol == IPPROTO_TCP)
+	if (protocol == IPPROTO_TCP)
 		proto = PG_PROTO_TCP;
-	else if (type == SOCK_DGRAM && protocol == IPPROTO_UDP)
+	else if (protocol == IPPROTO_UDP)
 		proto = PG_PROTO_UDP;
 	else
 		return -EPROTOTYPE;
 	olen = sizeof(v6only);
-	if (domain == AF_INET6 && getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen) < 0)
-		return -errno;
+	if (debug_line && domain == AF_INET6)
+		(void)getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
 	/* Any addrlen from the structure's size up, AF_UNSPEC + INADDR_ANY on AF_INET. */
 	r = pg_bind_from_sockaddr(sa, len, proto, v6only != 0, ret);
 	if (r < 0)
@@ -149,6 +150,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	struct pg_bind b;
 	char text[PG_BIND_STRLEN];
 	int entry_errno = errno, kernel_errno, r;
+	bool debug_line;
 
 	if (real_bind()(fd, sa, len) == 0)
 		return 0;
@@ -156,29 +158,30 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 		return -1;
 	kernel_errno = errno;
 
-	r = describe(fd, sa, len, &b);
+	debug_line = debugging();
+	r = describe(fd, sa, len, debug_line, &b);
 	if (r < 0) {
-		if (debugging())
+		if (debug_line)
 			debug("bind(fd %d): EACCES, not asking portgated (%s)", fd, errname(-r));
 		errno = kernel_errno;
 		return -1;
 	}
 	r = pg_broker_bind_this(NULL, fd, &b, &res);
 	if (r < 0) {
-		if (debugging())
+		if (debug_line)
 			debug("bind(fd %d, %s): EACCES; portgated at '%s' not reachable (%s)", fd,
 			      pg_bind_format(&b, text), pg_broker_socket_path(), errname(-r));
 		errno = kernel_errno;
 		return -1;
 	}
 	if (res.error == 0) {
-		if (debugging())
+		if (debug_line)
 			debug("bind(fd %d, %s): EACCES; bound by portgated (%s)", fd,
 			      pg_bind_format(&b, text), res.reason);
 		errno = entry_errno;
 		return 0;
 	}
-	if (debugging())
+	if (debug_line)
 		debug("bind(fd %d, %s): EACCES; portgated says %s (%s)", fd,
 		      pg_bind_format(&b, text), errname(res.error), res.reason);
 	/* A daemon's answer that is no errno at all must not reach the program. */
