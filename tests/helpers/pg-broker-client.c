@@ -11,6 +11,7 @@
  *   pg-broker-client [-s SOCKET] noread N
  *   pg-broker-client notify-listen PATH|@NAME COUNT SECONDS
  *   pg-broker-client connect tcp ADDR PORT
+ *   pg-broker-client plain tcp|udp ADDR PORT [--reuseaddr] [--reuseport] [--v6only 0|1]
  *
  * bind-*: prints "ok" or the reply's errno name, then "reason=..."; --print
  * adds "local=... family=... type=... v6only=... reuseport=... listening=..."
@@ -37,6 +38,8 @@
  * datagram received (newlines shown as spaces), and exits 0 after COUNT of
  * them or 1 after SECONDS.
  * connect: a TCP connection to ADDR:PORT; prints "ok" or the errno name.
+ * plain: bind() directly, without the daemon, with those options set first;
+ * prints "ok" or the errno name (exit 0 or 1).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -703,6 +706,46 @@ cmd_connect(int argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_plain(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct pg_bind b;
+	int fd, one = 1;
+
+	if (argc < 3)
+		usage();
+	parse_bind(argv, &b);
+	fd = socket(b.family, (b.proto == PG_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		die_errno("socket");
+	for (int i = 3; i < argc; i++) {
+		int r;
+
+		if (strcmp(argv[i], "--reuseaddr") == 0) {
+			r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		} else if (strcmp(argv[i], "--reuseport") == 0) {
+			r = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		} else if (strcmp(argv[i], "--v6only") == 0 && i + 1 < argc) {
+			int v = atoi(argv[++i]);
+
+			r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
+		} else {
+			usage();
+		}
+		if (r < 0)
+			die_errno(argv[i]);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, pg_bind_to_sockaddr(&b, &ss)) < 0) {
+		printf("%s\n", ename(errno));
+		return 1;
+	}
+	printf("ok\n");
+	(void)close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -725,6 +768,8 @@ main(int argc, char **argv)
 		return cmd_idle(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "noread") == 0)
 		return cmd_noread(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "plain") == 0)
+		return cmd_plain(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "connect") == 0)
 		return cmd_connect(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "notify-listen") == 0)

@@ -98,6 +98,20 @@ wait_line() {
 		sleep 0.05
 	done
 }
+# wait_exit PID: wait for a helper to end (10 s at most, then end it); its status.
+wait_exit() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 200 ]; then
+			echo "# process $1 did not end; ending it"
+			kill "$1" 2>/dev/null
+			break
+		fi
+		sleep 0.05
+	done
+	wait "$1"
+}
 # status NAME: a field of the daemon's /proc/PID/status, whitespace squeezed.
 status() {
 	sed -n "s/^$1:[[:space:]]*//p" "/proc/$PGD_PID/status" | tr -s '\t ' '  ' | sed 's/ $//'
@@ -293,7 +307,7 @@ test_expect_success 'a restart does not disturb a socket bound before it' '
 	client root connect tcp 127.0.0.1 80 && has ok
 '
 exec 7>&-
-wait "$BUSY"
+wait_exit "$BUSY"
 test_expect_success 'its owner accepts the connection made after the restart' '
 	grep -x "accepted=1" "$TMP/busy.out" >/dev/null
 '
@@ -311,7 +325,7 @@ test_expect_success 'the next start replaces the stale socket' '
 '
 
 test_expect_code 1 'a second daemon on the same socket is refused' '
-	"$PGD" --socket "$PGSOCK" --config "$ETC" --user pgt-portgated 2>"$TMP/second.err"
+	timeout 10 "$PGD" --socket "$PGSOCK" --config "$ETC" --user pgt-portgated 2>"$TMP/second.err"
 '
 
 test_expect_success 'it says why, and the first one still serves' '
@@ -355,7 +369,7 @@ test_expect_success 'a broken policy at start: exit 1 with every diagnostic' '
 	mkdir -p "$TMP/bad" &&
 	printf "pgt-nosuchuser tcp://127.0.0.1:80\npgt-alice tcp://127.0.0.1:99999\n" >"$TMP/bad/portgate.conf" &&
 	chmod -R a+rX "$TMP/bad" &&
-	{ "$PGD" --socket "$TMP/badrun/s.sock" --config "$TMP/bad" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/badrun/s.sock" --config "$TMP/bad" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
 	grep -F "$TMP/bad/portgate.conf:1:" "$OUT" >/dev/null &&
 	grep -F "$TMP/bad/portgate.conf:2:" "$OUT" >/dev/null &&
 	grep -F "has errors; not starting" "$OUT" >/dev/null &&
@@ -364,45 +378,46 @@ test_expect_success 'a broken policy at start: exit 1 with every diagnostic' '
 
 test_expect_success 'a socket directory writable by everyone is refused' '
 	mkdir -m 1777 "$TMP/ww" &&
-	{ "$PGD" --socket "$TMP/ww/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/ww/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
 	grep -F "is writable by everyone" "$OUT" >/dev/null && ! [ -e "$TMP/ww/s.sock" ]
 '
 
 test_expect_success 'a socket directory that is a symbolic link is refused' '
 	mkdir "$TMP/real" && ln -s "$TMP/real" "$TMP/link" &&
-	{ "$PGD" --socket "$TMP/link/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/link/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
 	grep -F "is a symbolic link" "$OUT" >/dev/null && ! [ -e "$TMP/real/s.sock" ]
 '
 
 test_expect_success 'a socket directory owned by another user is refused' '
 	mkdir "$TMP/bobs" && chown pgt-bob "$TMP/bobs" &&
-	{ "$PGD" --socket "$TMP/bobs/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/bobs/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
 	grep -F "belongs to uid $B_UID" "$OUT" >/dev/null
 '
 
 test_expect_success 'a file where the socket goes is not replaced' '
 	mkdir -m 755 "$TMP/filed" && echo keep >"$TMP/filed/s.sock" &&
-	{ "$PGD" --socket "$TMP/filed/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/filed/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"; test $? = 1; } &&
 	grep -F "exists and is not a socket" "$OUT" >/dev/null && grep -x keep "$TMP/filed/s.sock"
 '
 
 test_expect_success 'an unknown user, or root, as --user: exit 1' '
-	{ "$PGD" --socket "$TMP/u/s.sock" --config "$ETC" --user pgt-nosuchuser 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/u/s.sock" --config "$ETC" --user pgt-nosuchuser 2>"$OUT"; test $? = 1; } &&
 	grep -F "unknown user" "$OUT" >/dev/null &&
-	{ "$PGD" --socket "$TMP/u/s.sock" --config "$ETC" --user root 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 "$PGD" --socket "$TMP/u/s.sock" --config "$ETC" --user root 2>"$OUT"; test $? = 1; } &&
 	grep -F "refusing to run as root" "$OUT" >/dev/null
 '
 
 test_expect_success 'started as its user without the capability: exit 1' '
-	{ as_user pgt-portgated "$PGD" --socket "$TMP/nocap/s.sock" --config "$ETC" \
-		--user pgt-portgated 2>"$OUT"; test $? = 1; } &&
+	{ timeout 10 setpriv --reuid=pgt-portgated --regid=pgt-portgated --init-groups \
+		"$PGD" --socket "$TMP/nocap/s.sock" --config "$ETC" --user pgt-portgated 2>"$OUT"
+		test $? = 1; } &&
 	grep -F "without CAP_NET_BIND_SERVICE" "$OUT" >/dev/null
 '
 
 test_expect_success 'usage errors exit 2; --help and --version exit 0' '
-	{ "$PGD" --bogus 2>/dev/null; test $? = 2; } &&
-	{ "$PGD" --timeout 0 2>/dev/null; test $? = 2; } &&
-	{ "$PGD" extra 2>/dev/null; test $? = 2; } &&
+	{ timeout 10 "$PGD" --bogus 2>/dev/null; test $? = 2; } &&
+	{ timeout 10 "$PGD" --timeout 0 2>/dev/null; test $? = 2; } &&
+	{ timeout 10 "$PGD" extra 2>/dev/null; test $? = 2; } &&
 	"$PGD" --help | grep -F "usage: portgated" >/dev/null &&
 	"$PGD" --version | grep -x "portgated [0-9.]*" >/dev/null
 '
@@ -445,7 +460,7 @@ test_expect_success 'NOTIFY_SOCKET (a path) hears READY=1 once the daemon serves
 '
 hup_reload
 stop_daemon
-wait "$NL"
+wait_exit "$NL"
 test_expect_success 'then RELOADING=1 and READY=1 on SIGHUP, STOPPING=1 at exit' '
 	grep "^RELOADING=1 MONOTONIC_USEC=[0-9]*$" "$TMP/notify.out" >/dev/null &&
 	[ "$(grep -c -x READY=1 "$TMP/notify.out")" = 2 ] &&
@@ -461,7 +476,7 @@ NOTIFY_SOCKET=$ABSTRACT
 export NOTIFY_SOCKET
 start_portgated
 unset NOTIFY_SOCKET
-wait "$NL"
+wait_exit "$NL"
 test_expect_success 'NOTIFY_SOCKET (an @abstract name) hears READY=1' '
 	grep -x READY=1 "$TMP/notify2.out" >/dev/null
 '
@@ -505,6 +520,16 @@ test_expect_success 'bob'"'"'s plain binds of them get EADDRINUSE, whatever the 
 	{ plain_bind pgt-bob tcp 0.0.0.0 9000; test $? = 1; } && has EADDRINUSE
 '
 
+test_expect_success 'SO_REUSEADDR or SO_REUSEPORT do not get bob in either' '
+	{ client pgt-bob plain tcp 0.0.0.0 8080 --reuseaddr; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain tcp :: 8080 --reuseaddr --v6only 0; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain tcp 0.0.0.0 8080 --reuseport; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain tcp 0.0.0.0 8080 --reuseaddr --reuseport; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain udp 0.0.0.0 8053 --reuseaddr; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain udp :: 8053 --reuseport --v6only 1; test $? = 1; } && has EADDRINUSE &&
+	{ client pgt-bob plain tcp 127.0.0.1 9000 --reuseaddr; test $? = 1; } && has EADDRINUSE
+'
+
 test_expect_success 'a reservation for one address leaves the other addresses open' '
 	plain_bind pgt-bob tcp 127.0.0.2 9000 && has ok
 '
@@ -536,7 +561,7 @@ test_expect_success 'while she has it, bob still cannot bind it' '
 '
 n_held=$(log_count "hold: holding 3 of 3")
 exec 8>&-
-wait "$HOLDER"
+wait_exit "$HOLDER"
 test_expect_success 'when she lets go, the daemon holds it again' '
 	grep -x accepted=1 "$TMP/hold.out" >/dev/null &&
 	wait_log $((n_held + 1)) "hold: holding 3 of 3" &&
@@ -571,7 +596,7 @@ test_expect_success 'and the daemon goes on holding the IPv6 half' '
 	{ plain_bind pgt-bob tcp :: 8080 --v6only 1; test $? = 1; } && has EADDRINUSE
 '
 exec 8>&-
-wait "$HALF"
+wait_exit "$HALF"
 
 test_expect_success 'a reload keeps held sockets: no gap, none lost' '
 	hup_reload &&
