@@ -320,6 +320,12 @@ hold_update(struct hold *h, const struct pg_policy *p, unsigned threshold)
 	for (size_t i = 0; i < h->n; i++)
 		target_close(&h->t[i]);
 	free(h->t);
+	if (n > 0 && n < cap) {
+		struct hold_target *shrunk = realloc(nt, n * sizeof(*nt));
+
+		if (shrunk != NULL)
+			nt = shrunk;
+	}
 	h->t = nt;
 	h->n = n;
 	h->next_retry = 0;

@@ -15,9 +15,9 @@
  *
  * bind-*: prints "ok" or the reply's errno name, then "reason=..."; --print
  * adds "local=... family=... type=... v6only=... reuseport=... listening=..."
- * read back from the socket; --wait then blocks until stdin reaches EOF and
- * prints "accepted=N" (connections waiting on a TCP listener).  Exit 0 when
- * bound, 1 when refused, 3 when the daemon could not be asked ("error=ENAME").
+ * and "reuseaddr=... rcvbuf=..." read back from the socket; --wait then blocks until stdin reaches
+ * EOF and prints "accepted=N" (connections waiting on a TCP listener).  Exit 0 when bound, 1 when
+ * refused, 3 when the daemon could not be asked ("error=ENAME").
  *
  * hostile MODE (request defaults: tcp 127.0.0.1 81) prints "reply=ENAME|ok|none",
  * "reason=...", "id=match|mismatch", then "conn=closed|open": for a malformed
@@ -197,6 +197,8 @@ print_socket(int fd)
 	       family == AF_INET6 ? getint(fd, IPPROTO_IPV6, IPV6_V6ONLY) : -1,
 	       getint(fd, SOL_SOCKET, SO_REUSEPORT), getint(fd, SOL_SOCKET, SO_ACCEPTCONN),
 	       (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	printf("reuseaddr=%d rcvbuf=%d\n", getint(fd, SOL_SOCKET, SO_REUSEADDR),
+	       getint(fd, SOL_SOCKET, SO_RCVBUF));
 }
 
 /* Block until stdin ends, then count connections queued on a listener. */

@@ -568,9 +568,16 @@ test_expect_success 'when she lets go, the daemon holds it again' '
 	{ plain_bind pgt-bob tcp 0.0.0.0 8080; test $? = 1; } && has EADDRINUSE
 '
 
+test_expect_success 'the handed-over TCP socket is what BIND_NEW makes: SO_REUSEADDR on' '
+	grep -x "reuseaddr=1 rcvbuf=[0-9]*" "$TMP/hold.out" >/dev/null
+'
+
 test_expect_success 'UDP: alice gets the held socket, its receive buffer restored' '
+	client pgt-bob bind-new udp 127.0.0.1 5556 --print && has ok &&
+	fresh=$(grep "^reuseaddr=" "$OUT") &&
 	client pgt-alice bind-new udp :: 8053 --print && has ok &&
 	has "local=[::]:8053 family=inet6 type=dgram v6only=0 reuseport=0 listening=0 cloexec=1" &&
+	has "$fresh" &&
 	log_has "bind=udp/[::]:8053 dualstack=1 via=new rule=$CONF:1 result=ok hold=handed-over"
 '
 
