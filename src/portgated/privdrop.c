@@ -192,7 +192,7 @@ drop_as_user(const struct privdrop_user *u)
 int
 privdrop_drop(const struct privdrop_user *u)
 {
-	bool as_root = geteuid() == 0 || getuid() == 0;
+	bool as_root = geteuid() == 0;
 	int r;
 
 	if (!as_root && (getuid() != u->uid || geteuid() != u->uid)) {
