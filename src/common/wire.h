@@ -57,8 +57,8 @@ struct pg_wire_bind_req {
 
 struct pg_wire_reply {
 	struct pg_wire_hdr hdr;
-	int32_t error;	    /* 0, or a positive errno: what bind() would have set */
-	uint32_t reserved;  /* zero */
+	int32_t error;			 /* 0, or a positive errno: what bind() would have set */
+	uint32_t reserved;		 /* zero */
 	char reason[PG_WIRE_REASON_LEN]; /* NUL-terminated: the verdict's explanation */
 };
 
