@@ -127,7 +127,7 @@ pg_user_name(uid_t uid, char *buf, size_t size)
 	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
 		(void)snprintf(buf, size, "%s", res->pw_name);
 	else
-		(void)snprintf(buf, size, "%u", (unsigned)uid);
+		(void)snprintf(buf, size, "uid:%u", (unsigned)uid);
 	return buf;
 }
 

@@ -33,7 +33,7 @@ int pg_cred_for_user(const char *user, const char *group, struct pg_cred *ret, c
 /* The calling process's real uid, real gid and supplementary groups. */
 int pg_cred_self(struct pg_cred *ret);
 
-/* The login name of uid, or its number as text if it has none. */
+/* The login name of uid, or "uid:N" (a principal too) if it has none. */
 const char *pg_user_name(uid_t uid, char *buf, size_t size);
 
 /* Resolve a user or group name or number; -ESRCH if unknown. */

@@ -327,19 +327,6 @@ judge_all(const struct run_socket *socks, size_t n, const struct privdrop_target
 	pg_policy_free(policy);
 }
 
-static const char *
-self_name(uid_t uid, char *buf, size_t size)
-{
-	struct passwd pw, *res = NULL;
-	char pwbuf[16384];
-
-	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res != NULL)
-		(void)snprintf(buf, size, "%s", res->pw_name);
-	else
-		(void)snprintf(buf, size, "uid:%u", (unsigned)uid);
-	return buf;
-}
-
 /* BIND_NEW flags for s: IPV6_V6ONLY exactly as pg_socket_bind() sets it on the direct path. */
 static unsigned
 broker_flags(const struct pg_bind *b)
@@ -376,7 +363,7 @@ bind_refused(const struct run_socket *s, int err, int *ret_fd)
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "bind '%s': %s; then reading my own credentials",
 			  s->text, strerror(err));
-	self_name(self.uid, who, sizeof(who));
+	pg_user_name(self.uid, who, sizeof(who));
 	pg_spec_format(&s->spec, spec);
 
 	r = pg_broker_bind_new(NULL, &s->bind, broker_flags(&s->bind), &res);
@@ -442,6 +429,16 @@ bind_all(struct run_socket *socks, size_t n, bool root)
 		r = pg_socket_bind(&s->bind, 0, &s->fd);
 		if ((r == -EACCES || r == -EPERM) && !root)
 			r = bind_refused(s, -r, &s->fd);
+		if (r == -EADDRINUSE && !root) {
+			/* portgated --hold may be keeping the port for us: ask before giving up. */
+			struct pg_broker_result res;
+
+			if (pg_broker_bind_new(NULL, &s->bind, broker_flags(&s->bind), &res) == 0 &&
+			    res.error == 0) {
+				s->fd = res.fd;
+				r = 0;
+			}
+		}
 		if (r == -EACCES || r == -EPERM)
 			die_errno(EXIT_DENIED, -r, "bind '%s'", s->text);
 		if (r < 0)

@@ -76,21 +76,24 @@ binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_net
 {
 	const char *fam = req->bind.family == AF_INET ? "AF_INET" : "AF_INET6";
 	const char *proto = pg_proto_name(req->bind.proto);
-	int domain, type, protocol, want_type, want_protocol, v6only = 1;
+	int domain, protocol, want_type = SOCK_STREAM, want_protocol = 0, v6only = 1;
 	struct pg_bind b = req->bind;
-	struct stat st;
 
-	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		(void)snprintf(why, whylen, "the attached fd is not a socket");
-		return -ENOTSOCK;
+	/* Each getsockopt() is a system call on the hot path: ask only what decides. */
+	if (getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) < 0) {
+		if (errno == ENOTSOCK) {
+			(void)snprintf(why, whylen, "the attached fd is not a socket");
+			return -ENOTSOCK;
+		}
+		domain = -1;
 	}
-	if (getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) < 0 || domain != req->bind.family) {
+	if (domain != req->bind.family) {
 		(void)snprintf(why, whylen, "the attached socket is not an %s socket", fam);
 		return -EAFNOSUPPORT;
 	}
+	/* IPPROTO_TCP exists only on SOCK_STREAM sockets, IPPROTO_UDP only on SOCK_DGRAM. */
 	if (sock_type_of(req->bind.proto, &want_type, &want_protocol) < 0 ||
-	    getsockopt_int(fd, SOL_SOCKET, SO_TYPE, &type) < 0 ||
-	    getsockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) < 0 || type != want_type ||
+	    getsockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) < 0 ||
 	    protocol != want_protocol) {
 		(void)snprintf(why, whylen, "the attached socket is not a %s (%s) socket", proto,
 			       want_type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");

@@ -426,6 +426,13 @@ accept_clients(struct daemon *dm, uint64_t now)
 			s->next->prev = s;
 		dm->sessions = s;
 		dm->nsessions++;
+		/*
+		 * A client sends its request right after connect(), so it is
+		 * usually here already: serving it now saves a trip through
+		 * epoll_wait() and a wakeup, most of a bind's cost.
+		 */
+		if (!session_on_readable(s, &dm->pgd, now))
+			session_close(dm, s);
 	}
 }
 

@@ -2,7 +2,8 @@
  * shim.c - the bind() that `portgate exec` preloads (portgate-preload(8)).
  * Runs inside arbitrary programs: silent, errno-preserving.  The real bind()
  * goes first; only a TCP/UDP bind to an INET/INET6 port that the kernel refuses
- * with EACCES is handed to portgated, which binds that very socket (BIND_THIS).
+ * with EACCES (or EADDRINUSE: portgated --hold may be keeping the port for its
+ * owner) is handed to portgated, which binds that very socket (BIND_THIS).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -154,7 +155,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (real_bind()(fd, sa, len) == 0)
 		return 0;
-	if (errno != EACCES)
+	if (errno != EACCES && errno != EADDRINUSE)
 		return -1;
 	kernel_errno = errno;
 
@@ -162,30 +163,38 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	r = describe(fd, sa, len, debug_line, &b);
 	if (r < 0) {
 		if (debug_line)
-			debug("bind(fd %d): EACCES, not asking portgated (%s)", fd, errname(-r));
+			debug("bind(fd %d): %s, not asking portgated (%s)", fd,
+			      errname(kernel_errno), errname(-r));
 		errno = kernel_errno;
 		return -1;
 	}
 	r = pg_broker_bind_this(NULL, fd, &b, &res);
 	if (r < 0) {
 		if (debug_line)
-			debug("bind(fd %d, %s): EACCES; portgated at '%s' not reachable (%s)", fd,
-			      pg_bind_format(&b, text), pg_broker_socket_path(), errname(-r));
+			debug("bind(fd %d, %s): %s; portgated at '%s' not reachable (%s)", fd,
+			      pg_bind_format(&b, text), errname(kernel_errno),
+			      pg_broker_socket_path(), errname(-r));
 		errno = kernel_errno;
 		return -1;
 	}
 	if (res.error == 0) {
 		if (debug_line)
-			debug("bind(fd %d, %s): EACCES; bound by portgated (%s)", fd,
-			      pg_bind_format(&b, text), res.reason);
+			debug("bind(fd %d, %s): %s; bound by portgated (%s)", fd,
+			      pg_bind_format(&b, text), errname(kernel_errno), res.reason);
 		errno = entry_errno;
 		return 0;
 	}
 	if (debug_line)
-		debug("bind(fd %d, %s): EACCES; portgated says %s (%s)", fd,
-		      pg_bind_format(&b, text), errname(res.error), res.reason);
-	/* A daemon's answer that is no errno at all must not reach the program. */
-	errno = res.error > 0 && res.error < 4096 ? res.error : kernel_errno;
+		debug("bind(fd %d, %s): %s; portgated says %s (%s)", fd, pg_bind_format(&b, text),
+		      errname(kernel_errno), errname(res.error), res.reason);
+	/*
+	 * The port in use and not held for us: the kernel's EADDRINUSE stands.  A
+	 * daemon's answer that is no errno at all must not reach the program.
+	 */
+	if (kernel_errno == EADDRINUSE)
+		errno = EADDRINUSE;
+	else
+		errno = res.error > 0 && res.error < 4096 ? res.error : kernel_errno;
 	return -1;
 }
 

@@ -44,6 +44,7 @@ cat >"$ETC/portgate.conf" <<-EOF
 	pgt-alice tcp://[::]:82
 	pgt-alice tcp://0.0.0.0:83
 	pgt-alice tcp://127.0.0.1:90-97
+	pgt-alice tcp://*:5060
 EOF
 chmod -R a+rX "$ETC"
 export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
@@ -389,6 +390,20 @@ test_expect_success 'a stopped portgated costs a bounded wait, then EACCES (not 
 	  rc=$?; kill -CONT "$PGD_PID"; test $rc = 1; } && out_is EACCES && err_empty
 '
 
+stop_portgated
+start_portgated --hold
+test_expect_success 'with --hold, a reserved port is taken: bob gets EADDRINUSE' '
+	{ as_user pgt-bob "$BIND" tcp 0.0.0.0 5060 >"$OUT"; test $? = 1; } && out_is EADDRINUSE
+'
+test_expect_success '  ... the owner gets it through the shim (EADDRINUSE asks portgated)' '
+	$AS_ALICE "$PG" exec -- "$BIND" tcp 0.0.0.0 5060 >"$OUT" 2>"$ERR" && out_is ok && err_empty
+'
+stop_portgated
+start_portgated --hold
+test_expect_success '  ... and portgate run gets it from portgated too' '
+	$AS_ALICE "$PG" run -l tcp://0.0.0.0:5060 -- "$CHECK" >"$OUT" 2>"$ERR" &&
+	grep "^fd=3 .*addr=0.0.0.0 port=5060 listening=1" "$OUT"
+'
 stop_portgated
 # Wherever the daemon's socket was, clients now look where there is none.
 PGSOCK=$TMP/gone/portgated.sock
