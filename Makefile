@@ -43,7 +43,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DPG_VERSION='"$(VERSION)"' \
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL := -lacl $(LDLIBS)
 
-COMMON_SRC := $(wildcard src/common/*.c)
+COMMON_SRC := $(wildcard src/common/*.c) $(wildcard src/proxy/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/portgate/*.c)
 DAEMON_SRC := $(wildcard src/portgated/*.c)

@@ -67,6 +67,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

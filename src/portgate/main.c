@@ -28,6 +28,10 @@ const struct command commands[] = {
 	  "PATH] [--broker-user USER]",
 	  "load, swap, remove or show the policy in the kernel's bind hooks" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
+	{ "proxy", cmd_proxy,
+	  "proxy [-l SPEC... | --inherit] --to unix:PATH|tcp:HOST:PORT [options] [-- PROG "
+	  "[ARGS...]]",
+	  "forward connections from privileged sockets to a local backend" },
 	{ "run", cmd_run,
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- "
 	  "PROG [ARGS...]",

@@ -1,0 +1,491 @@
+/*
+ * cmd-proxy.c - "portgate proxy [-l SPEC... | --inherit] --to unix:PATH|tcp:HOST:PORT
+ * [options] [-- PROG [ARGS...]]": accept on privileged sockets and forward each
+ * connection to a local backend, optionally starting and supervising PROG, the
+ * server behind it.  Runs as the invoking user; as root with -u both the proxy
+ * and PROG become USER once the sockets are bound.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli-bind.h"
+#include "cli.h"
+#include "log.h"
+#include "portgate.h"
+#include "privdrop.h"
+#include "../proxy/proxy.h"
+
+/* PATH for a program run as another user: the caller's PATH is not USER's to trust. */
+#define PROXY_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define BACKEND_NAME	"backend.sock"
+
+struct proxy_options {
+	const char *user;
+	const char **listen;
+	size_t nlisten;
+	bool inherit;
+	const char *to;
+	unsigned max_connections;
+	unsigned idle_timeout_ms;
+	unsigned connect_timeout_ms;
+	bool copy;
+	char **argv; /* PROG ARGS..., NULL without PROG */
+};
+
+struct supervisor {
+	int sigfd;
+	pid_t child;
+	int status; /* exit status of the proxy */
+};
+
+static unsigned
+parse_count(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > 1000000)
+		usage_die("proxy", "bad %s '%s': expected a number from 0 to 1000000", opt, arg);
+	return (unsigned)v;
+}
+
+static unsigned
+parse_seconds(const char *opt, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) || v < 0 || v > 86400)
+		usage_die("proxy", "bad %s '%s': expected seconds from 0 to 86400", opt, arg);
+	return (unsigned)(v * 1000 + 0.5);
+}
+
+static void
+parse_options(int argc, char **argv, struct proxy_options *o)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "inherit", no_argument, NULL, 'I' },
+		{ "to", required_argument, NULL, 't' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "copy", no_argument, NULL, 'C' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hu:l:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_usage_exit("proxy");
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'l':
+			o->listen = reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
+			if (o->listen == NULL)
+				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'I':
+			o->inherit = true;
+			break;
+		case 't':
+			o->to = optarg;
+			break;
+		case 'm':
+			o->max_connections = parse_count("--max-connections", optarg);
+			break;
+		case 'i':
+			o->idle_timeout_ms = parse_seconds("--idle-timeout", optarg);
+			break;
+		case 'c':
+			o->connect_timeout_ms = parse_seconds("--connect-timeout", optarg);
+			break;
+		case 'C':
+			o->copy = true;
+			break;
+		case ':':
+			usage_die("proxy", "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			usage_die("proxy", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (o->inherit && o->nlisten > 0)
+		usage_die("proxy", "give either -l SPEC or --inherit, not both");
+	if (!o->inherit && o->nlisten == 0)
+		usage_die("proxy", "no sockets to accept on: give -l SPEC or --inherit");
+	if (o->to == NULL && o->argv == NULL)
+		usage_die("proxy", "no backend: give --to unix:PATH or tcp:HOST:PORT, or a PROG");
+}
+
+/* "unix:PATH" or "tcp:HOST:PORT" (HOST may be "[v6]") into cfg->backend. */
+static void
+parse_backend(const char *to, struct pg_proxy_config *cfg)
+{
+	if (strncmp(to, "unix:", 5) == 0) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&cfg->backend;
+		size_t len = strlen(to + 5);
+
+		if (len == 0 || len >= sizeof(un->sun_path))
+			usage_die("proxy", "bad --to '%s': the path must have 1 to %zu bytes", to,
+				  sizeof(un->sun_path) - 1);
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, to + 5, len + 1);
+		cfg->backend_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	} else if (strncmp(to, "tcp:", 4) == 0) {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+		struct addrinfo *ai = NULL;
+		char host[256];
+		const char *h = to + 4, *colon = strrchr(h, ':');
+		size_t hlen;
+		int r;
+
+		if (colon == NULL || colon == h || colon[1] == '\0')
+			usage_die("proxy", "bad --to '%s': expected tcp:HOST:PORT", to);
+		hlen = (size_t)(colon - h);
+		if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+			h++;
+			hlen -= 2;
+		}
+		if (hlen == 0 || hlen >= sizeof(host))
+			usage_die("proxy", "bad --to '%s': expected tcp:HOST:PORT", to);
+		memcpy(host, h, hlen);
+		host[hlen] = '\0';
+		r = getaddrinfo(host, colon + 1, &hints, &ai);
+		if (r != 0)
+			usage_die("proxy", "bad --to '%s': %s", to, gai_strerror(r));
+		memcpy(&cfg->backend, ai->ai_addr, ai->ai_addrlen);
+		cfg->backend_len = ai->ai_addrlen;
+		freeaddrinfo(ai);
+	} else {
+		usage_die("proxy", "bad --to '%s': expected unix:PATH or tcp:HOST:PORT", to);
+	}
+}
+
+/* The sockets to accept on: inherited (socket activation) or bound from -l. */
+static int *
+get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bool root,
+	      size_t *ret_n)
+{
+	int *fds;
+
+	if (o->inherit) {
+		int n = portgate_listen_fds(1, NULL);
+
+		if (n < 0)
+			die_errno(EXIT_TEMPFAIL, -n, "proxy: take over the inherited sockets");
+		if (n == 0)
+			die(EXIT_TEMPFAIL,
+			    "proxy: --inherit, but no sockets were passed (LISTEN_FDS)");
+		fds = calloc((size_t)n, sizeof(*fds));
+		if (fds == NULL)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		for (int i = 0; i < n; i++) {
+			int fd = PORTGATE_LISTEN_FDS_START + i, on = 0, type = 0;
+			socklen_t len = sizeof(on);
+
+			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+			    type != SOCK_STREAM)
+				die(EXIT_TEMPFAIL, "proxy: inherited fd %d is not a stream socket",
+				    fd);
+			len = sizeof(on);
+			if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
+				die(EXIT_TEMPFAIL,
+				    "proxy: inherited fd %d is not listening (was the port in "
+				    "use?)",
+				    fd);
+			fds[i] = fd;
+		}
+		*ret_n = (size_t)n;
+		return fds;
+	}
+
+	struct pg_spec *specs = calloc(o->nlisten, sizeof(*specs));
+	struct pg_bind *binds = calloc(o->nlisten, sizeof(*binds));
+
+	fds = calloc(o->nlisten, sizeof(*fds));
+	if (specs == NULL || binds == NULL || fds == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+	for (size_t i = 0; i < o->nlisten; i++) {
+		cli_parse_spec("proxy", o->listen[i], PG_SPEC_SINGLE_PORT, &specs[i]);
+		if (pg_spec_to_bind(&specs[i], &binds[i]) < 0)
+			usage_die("proxy", "bad listen spec '%s': not a single address",
+				  o->listen[i]);
+		if (binds[i].proto != PG_PROTO_TCP)
+			usage_die("proxy", "bad listen spec '%s': only tcp is proxied",
+				  o->listen[i]);
+	}
+	if (root && o->user != NULL) {
+		struct pg_policy *policy = cli_load_policy();
+
+		for (size_t i = 0; i < o->nlisten; i++)
+			cli_judge_bind(policy, t, &binds[i], o->listen[i],
+				       t->name ? t->name : o->user);
+		pg_policy_free(policy);
+	}
+	for (size_t i = 0; i < o->nlisten; i++)
+		fds[i] = cli_bind_listen(o->listen[i], &specs[i], &binds[i], root);
+	free(specs);
+	free(binds);
+	*ret_n = o->nlisten;
+	return fds;
+}
+
+/* A fresh 0700 directory for the backend socket, owned by whoever runs PROG. */
+static char *
+make_private_dir(const struct proxy_options *o, const struct privdrop_target *t, bool root)
+{
+	const char *base = o->user == NULL ? getenv("XDG_RUNTIME_DIR") : NULL;
+	char *dir;
+
+	if (base == NULL || base[0] != '/')
+		base = "/tmp";
+	if (asprintf(&dir, "%s/portgate-proxy.XXXXXX", base) < 0)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+	if (mkdtemp(dir) == NULL)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: create a private directory in '%s'", base);
+	if (root && o->user != NULL && chown(dir, t->cred.uid, t->cred.gid) < 0) {
+		int err = errno;
+
+		(void)rmdir(dir);
+		die_errno(EXIT_TEMPFAIL, err, "proxy: give '%s' to '%s'", dir, o->user);
+	}
+	return dir;
+}
+
+static void
+child_env(const struct proxy_options *o, const struct privdrop_target *t, const char *to)
+{
+	static const char *const drop[] = { "LISTEN_PID",
+					    "LISTEN_FDS",
+					    "LISTEN_FDNAMES",
+					    "LISTEN_PIDFDID",
+					    "LAUNCH_PROGRAM_SOCKET_PATH",
+					    "LAUNCH_PROGRAM_TCP_ADDRESS" };
+	int r = 0;
+
+	if (o->user != NULL) {
+		const char *term = getenv("TERM");
+		char *term_copy = term ? strdup(term) : NULL;
+
+		(void)clearenv();
+		r |= setenv("PATH", PROXY_SAFE_PATH, 1);
+		if (t->name != NULL) {
+			r |= setenv("HOME", t->home ? t->home : "/", 1);
+			r |= setenv("USER", t->name, 1);
+			r |= setenv("LOGNAME", t->name, 1);
+			r |= setenv("SHELL", t->shell ? t->shell : "/bin/sh", 1);
+		}
+		if (term_copy != NULL)
+			r |= setenv("TERM", term_copy, 1);
+		free(term_copy);
+	}
+	for (size_t i = 0; i < nitems(drop); i++)
+		(void)unsetenv(drop[i]);
+	r |= setenv("PORTGATE_BACKEND", to, 1);
+	if (strncmp(to, "unix:", 5) == 0)
+		r |= setenv("LAUNCH_PROGRAM_SOCKET_PATH", to + 5, 1);
+	else
+		r |= setenv("LAUNCH_PROGRAM_TCP_ADDRESS", to + 4, 1);
+	if (r != 0)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: set the environment of '%s'", o->argv[0]);
+}
+
+static pid_t
+start_child(const struct proxy_options *o, const struct privdrop_target *t, bool root,
+	    const char *to, const sigset_t *oldmask)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: fork for '%s'", o->argv[0]);
+	if (pid > 0)
+		return pid;
+	/* The child: PROG. */
+	if (root && o->user != NULL)
+		privdrop_become(t, t->name ? t->name : o->user);
+	child_env(o, t, to);
+	(void)signal(SIGPIPE, SIG_DFL);
+	(void)sigprocmask(SIG_SETMASK, oldmask, NULL);
+	execvp(o->argv[0], o->argv);
+	die_errno(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+		  "exec '%s'", o->argv[0]);
+}
+
+/* Signals: forward TERM/INT/HUP to PROG; stop when PROG ends (or, without PROG, on TERM/INT). */
+static int
+on_signal(void *userdata)
+{
+	struct supervisor *s = userdata;
+	struct signalfd_siginfo si;
+	int stop = 0;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo, st;
+
+		if (sig == SIGCHLD) {
+			while (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
+				s->status = WIFEXITED(st)     ? WEXITSTATUS(st)
+					    : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+							      : EXIT_TEMPFAIL;
+				s->child = -1;
+				stop = 1;
+			}
+		} else if (s->child > 0) {
+			(void)kill(s->child, sig);
+		} else if (sig != SIGHUP) {
+			s->status = EXIT_OK;
+			stop = 1;
+		}
+	}
+	return stop;
+}
+
+static void
+log_cb(void *userdata, int level, int err, const char *msg)
+{
+	if (level >= PG_PROXY_LOG_INFO && !cli.verbose)
+		return;
+	if (level == PG_PROXY_LOG_DEBUG && cli.verbose < 2)
+		return;
+	if (err != 0)
+		warnx("proxy: %s: %s", msg, strerror(err));
+	else
+		warnx("proxy: %s", msg);
+}
+
+/* As many fds as we may have: each connection needs six. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+cmd_proxy(int argc, char **argv)
+{
+	struct proxy_options o = { .max_connections = 1024, .connect_timeout_ms = 10000 };
+	struct pg_proxy_config cfg = { .event_fd = -1 };
+	struct privdrop_target t = { 0 };
+	struct supervisor sup = { .sigfd = -1, .child = -1, .status = EXIT_OK };
+	struct pg_proxy *proxy = NULL;
+	_cleanup_free_ char *dir = NULL, *to_buf = NULL;
+	const char *to;
+	sigset_t mask, oldmask;
+	size_t nlisten;
+	int *fds, r;
+	bool root;
+
+	if (getuid() != geteuid() || getgid() != getegid())
+		die(EXIT_DENIED, "proxy: refusing to run set-user-ID or set-group-ID");
+	root = geteuid() == 0;
+	parse_options(argc, argv, &o);
+	if (o.user != NULL) {
+		if (o.argv == NULL)
+			usage_die("proxy", "-u USER needs a PROG to run as USER");
+		privdrop_resolve("proxy", o.user, &t);
+		if (!root && (t.cred.uid != getuid() || t.cred.gid != getgid()))
+			die(EXIT_DENIED,
+			    "proxy: only root can run a program as another user or group ('%s')",
+			    o.user);
+	}
+	raise_nofile();
+	fds = get_listeners(&o, &t, root, &nlisten);
+
+	to = o.to;
+	if (to == NULL) {
+		dir = make_private_dir(&o, &t, root);
+		if (asprintf(&to_buf, "unix:%s/%s", dir, BACKEND_NAME) < 0)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		to = to_buf;
+	}
+	parse_backend(to, &cfg);
+
+	if (o.argv != NULL) {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGCHLD);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+	} else {
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+	}
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: block signals");
+	sup.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sup.sigfd < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: create a signalfd");
+	if (o.argv != NULL)
+		sup.child = start_child(&o, &t, root, to, &oldmask);
+	(void)signal(SIGPIPE, SIG_IGN);
+	/* The proxy needs nothing root has once the sockets are bound. */
+	if (root && o.user != NULL)
+		privdrop_become(&t, t.name ? t.name : o.user);
+
+	cfg.listen_fds = fds;
+	cfg.nlisten = nlisten;
+	cfg.max_connections = o.max_connections;
+	cfg.idle_timeout_ms = o.idle_timeout_ms;
+	cfg.connect_timeout_ms = o.connect_timeout_ms;
+	cfg.copy = o.copy;
+	cfg.check_owner = o.argv != NULL;
+	cfg.owner_uid = o.user != NULL ? t.cred.uid : geteuid();
+	cfg.event_fd = sup.sigfd;
+	cfg.event = on_signal;
+	cfg.log = log_cb;
+	cfg.userdata = &sup;
+
+	r = pg_proxy_new(&cfg, &proxy);
+	if (r == 0)
+		r = pg_proxy_run(proxy);
+	pg_proxy_free(proxy);
+	if (r < 0) {
+		if (sup.child > 0)
+			(void)kill(sup.child, SIGTERM);
+		warnx("proxy: %s", strerror(-r));
+		sup.status = EXIT_TEMPFAIL;
+	}
+	for (size_t i = 0; i < nlisten; i++)
+		closep(&fds[i]);
+	free(fds);
+	free(o.listen);
+	if (dir != NULL) {
+		(void)unlink(to + 5);
+		(void)rmdir(dir);
+	}
+	closep(&sup.sigfd);
+	return sup.status;
+}

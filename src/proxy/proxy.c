@@ -1,0 +1,608 @@
+/*
+ * proxy.c - the connection engine of `portgate proxy`: one epoll loop,
+ * edge-triggered sockets, a shovel per direction, timers by periodic sweep.
+ * Clients and backends are untrusted peers; an error on one connection ends
+ * only that connection.  Library code: returns -errno; logs only through the
+ * caller's callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "proxy.h"
+#include "shovel.h"
+
+#define MAX_EVENTS	256
+#define ACCEPT_BURST	64	   /* accepts per wakeup of one listener */
+#define SHOVEL_BUDGET	(1U << 20) /* bytes per direction per turn: fairness */
+#define ACCEPT_PAUSE_MS 100	   /* after EMFILE/ENFILE/ENOBUFS/ENOMEM */
+#define RETRY_FIRST_MS	10	   /* backend not ready: first retry */
+#define RETRY_MAX_MS	250
+#define FAST_TICK_MS	10    /* while connects wait or accepting is paused */
+#define LOG_INTERVAL_MS 10000 /* rate limit of the per-connection warnings */
+
+enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_BACKEND, TAG_EVENT };
+
+struct tag {
+	enum tag_kind kind;
+	void *ptr; /* struct conn * or struct listener * */
+};
+
+enum conn_state { CONN_CONNECTING, CONN_WAITING, CONN_OPEN };
+
+struct conn {
+	struct conn *prev, *next; /* all connections, or the dead list */
+	struct conn *more_next;	  /* on the list of connections whose budget ran out */
+	struct tag client_tag, backend_tag;
+	int client, backend;
+	enum conn_state state;
+	bool dead, more;
+	struct pg_shovel up, down; /* client -> backend, backend -> client */
+	uint64_t last_active, deadline, retry_at;
+	unsigned retry_delay;
+};
+
+struct listener {
+	struct tag tag;
+	int fd;
+	bool armed;
+};
+
+struct ratelimit {
+	uint64_t next;
+	unsigned suppressed;
+};
+
+struct pg_proxy {
+	struct pg_proxy_config cfg;
+	int epfd;
+	struct listener *listeners;
+	struct tag event_tag;
+	struct conn *conns, *dead, *more;
+	size_t nconns, nwaiting; /* nwaiting: CONNECTING or WAITING */
+	bool accept_paused;
+	uint64_t accept_resume, next_sweep;
+	struct ratelimit rl_backend, rl_accept, rl_setup;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void _printf_(4, 5) plog(struct pg_proxy *p, int level, int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (p->cfg.log == NULL)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->cfg.log(p->cfg.userdata, level, err, msg);
+}
+
+/* At most one line per LOG_INTERVAL_MS for this kind of failure; the rest are counted. */
+static void _printf_(5, 6) plog_limited(struct pg_proxy *p, struct ratelimit *rl, int level,
+					int err, const char *fmt, ...)
+{
+	uint64_t now = now_ms();
+	char msg[400];
+	va_list ap;
+
+	if (now < rl->next) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rl->suppressed > 0)
+		plog(p, level, err, "%s (%u more like it suppressed)", msg, rl->suppressed);
+	else
+		plog(p, level, err, "%s", msg);
+	rl->suppressed = 0;
+	rl->next = now + LOG_INTERVAL_MS;
+}
+
+static const char *
+backend_name(const struct pg_proxy *p, char *buf, size_t size)
+{
+	const struct sockaddr_storage *ss = &p->cfg.backend;
+	char host[64];
+
+	if (ss->ss_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+
+		(void)snprintf(buf, size, "unix:%.*s", (int)sizeof(un->sun_path), un->sun_path);
+	} else if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		(void)inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		(void)snprintf(buf, size, "tcp:%s:%u", host, ntohs(in->sin_port));
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		(void)inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		(void)snprintf(buf, size, "tcp:[%s]:%u", host, ntohs(in6->sin6_port));
+	}
+	return buf;
+}
+
+static void
+set_nodelay(int fd)
+{
+	int one = 1;
+
+	/* Fails harmlessly (EOPNOTSUPP) on AF_UNIX. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void
+arm_listeners(struct pg_proxy *p, bool on)
+{
+	for (size_t i = 0; i < p->cfg.nlisten; i++) {
+		struct listener *l = &p->listeners[i];
+		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &l->tag };
+
+		if (l->armed != on && epoll_ctl(p->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+			l->armed = on;
+	}
+}
+
+/* Accept again if neither the cap nor a pause stops it. */
+static void
+update_accepting(struct pg_proxy *p)
+{
+	bool full = p->cfg.max_connections > 0 && p->nconns >= p->cfg.max_connections;
+
+	arm_listeners(p, !full && !p->accept_paused);
+}
+
+static void
+conn_close(struct pg_proxy *p, struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->state != CONN_OPEN)
+		p->nwaiting--;
+	closep(&c->client);
+	closep(&c->backend);
+	c->client = c->backend = -1;
+	pg_shovel_free(&c->up);
+	pg_shovel_free(&c->down);
+	/* Move to the dead list: events of this batch may still point at it. */
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		p->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
+	c->next = p->dead;
+	p->dead = c;
+	p->nconns--;
+	update_accepting(p);
+}
+
+static void
+reap_dead(struct pg_proxy *p)
+{
+	while (p->dead != NULL) {
+		struct conn *c = p->dead;
+
+		p->dead = c->next;
+		free(c);
+	}
+}
+
+static int
+epoll_add(struct pg_proxy *p, int fd, uint32_t events, struct tag *tag)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = tag };
+
+	return epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* Both directions, until blocked; frees the connection when both are done or one fails. */
+static void
+conn_shovel(struct pg_proxy *p, struct conn *c)
+{
+	bool more_up = false, more_down = false;
+	long r;
+
+	r = pg_shovel_run(&c->up, c->client, c->backend, SHOVEL_BUDGET, &more_up);
+	if (r >= 0) {
+		if (r > 0)
+			c->last_active = now_ms();
+		r = pg_shovel_run(&c->down, c->backend, c->client, SHOVEL_BUDGET, &more_down);
+		if (r > 0)
+			c->last_active = now_ms();
+	}
+	if (r < 0) {
+		plog(p, PG_PROXY_LOG_DEBUG, (int)-r, "connection ended");
+		conn_close(p, c);
+		return;
+	}
+	if (c->up.done && c->down.done) {
+		conn_close(p, c);
+		return;
+	}
+	if ((more_up || more_down) && !c->more) {
+		c->more = true;
+		c->more_next = p->more;
+		p->more = c;
+	}
+}
+
+static void
+conn_fail_backend(struct pg_proxy *p, struct conn *c, int err, const char *what)
+{
+	char name[160];
+
+	plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, err,
+		     "backend %s: %s; closing the client's connection",
+		     backend_name(p, name, sizeof(name)), what);
+	conn_close(p, c);
+}
+
+/* Not ready yet (refused, no such socket, backlog full): try again later, within the deadline. */
+static bool
+backend_not_ready(int err)
+{
+	return err == ECONNREFUSED || err == ENOENT || err == EAGAIN || err == ECONNRESET ||
+	       err == ETIMEDOUT;
+}
+
+static void conn_connect(struct pg_proxy *p, struct conn *c);
+
+static void
+conn_retry_later(struct pg_proxy *p, struct conn *c, int err)
+{
+	uint64_t now = now_ms();
+
+	closep(&c->backend);
+	c->backend = -1;
+	if (now + c->retry_delay >= c->deadline) {
+		conn_fail_backend(p, c, err, "not reachable within the connect timeout");
+		return;
+	}
+	c->state = CONN_WAITING;
+	c->retry_at = now + c->retry_delay;
+	c->retry_delay = c->retry_delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : c->retry_delay * 2;
+}
+
+/* The backend accepted: check who it is, then start moving bytes. */
+static void
+conn_established(struct pg_proxy *p, struct conn *c)
+{
+	int r;
+
+	if (p->cfg.check_owner && p->cfg.backend.ss_family == AF_UNIX) {
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+
+		if (getsockopt(c->backend, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+			conn_fail_backend(p, c, errno, "reading its credentials");
+			return;
+		}
+		if (uc.uid != 0 && uc.uid != p->cfg.owner_uid) {
+			char what[96];
+
+			(void)snprintf(what, sizeof(what),
+				       "refused: its socket belongs to uid %u, not uid %u",
+				       (unsigned)uc.uid, (unsigned)p->cfg.owner_uid);
+			conn_fail_backend(p, c, 0, what);
+			return;
+		}
+	}
+	set_nodelay(c->backend);
+	r = pg_shovel_init(&c->up, !p->cfg.copy, PG_SHOVEL_SIZE);
+	if (r == 0)
+		r = pg_shovel_init(&c->down, !p->cfg.copy, PG_SHOVEL_SIZE);
+	if (r < 0) {
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
+			     "set up a connection's buffers; closing it");
+		conn_close(p, c);
+		return;
+	}
+	c->state = CONN_OPEN;
+	p->nwaiting--;
+	c->last_active = now_ms();
+	conn_shovel(p, c);
+}
+
+static void
+conn_connect(struct pg_proxy *p, struct conn *c)
+{
+	int fd, r;
+
+	fd = socket(p->cfg.backend.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+			     "create a socket for the backend; closing a client's connection");
+		conn_close(p, c);
+		return;
+	}
+	c->backend = fd;
+	c->state = CONN_CONNECTING;
+	r = epoll_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->backend_tag);
+	if (r < 0) {
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r, "watch a backend socket");
+		conn_close(p, c);
+		return;
+	}
+	if (connect(fd, (const struct sockaddr *)&p->cfg.backend, p->cfg.backend_len) == 0) {
+		conn_established(p, c);
+		return;
+	}
+	if (errno == EINPROGRESS || errno == EINTR)
+		return; /* EPOLLOUT tells */
+	if (backend_not_ready(errno))
+		conn_retry_later(p, c, errno);
+	else
+		conn_fail_backend(p, c, errno, "connect");
+}
+
+static void
+on_backend_event(struct pg_proxy *p, struct conn *c, uint32_t events)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (c->state == CONN_OPEN) {
+		conn_shovel(p, c);
+		return;
+	}
+	if (c->state != CONN_CONNECTING || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		return;
+	if (getsockopt(c->backend, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == 0)
+		conn_established(p, c);
+	else if (backend_not_ready(err))
+		conn_retry_later(p, c, err);
+	else
+		conn_fail_backend(p, c, err, "connect");
+}
+
+static void
+on_accept(struct pg_proxy *p, struct listener *l)
+{
+	for (int i = 0; i < ACCEPT_BURST; i++) {
+		struct conn *c;
+		int fd, r;
+
+		if (p->cfg.max_connections > 0 && p->nconns >= p->cfg.max_connections)
+			return; /* update_accepting() disarmed the listeners */
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+
+			if (err == EAGAIN || err == EINTR)
+				return;
+			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+				plog_limited(p, &p->rl_accept, PG_PROXY_LOG_WARN, err,
+					     "accept; pausing new connections for %d ms",
+					     ACCEPT_PAUSE_MS);
+				p->accept_paused = true;
+				p->accept_resume = now_ms() + ACCEPT_PAUSE_MS;
+				update_accepting(p);
+				return;
+			}
+			/* ECONNABORTED, EPERM (firewall), EPROTO...: that client only. */
+			plog(p, PG_PROXY_LOG_DEBUG, err, "accept");
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(fd);
+			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, ENOMEM,
+				     "accept a connection");
+			return;
+		}
+		*c = (struct conn){ .client = fd,
+				    .backend = -1,
+				    .client_tag = { TAG_CLIENT, c },
+				    .backend_tag = { TAG_BACKEND, c },
+				    .up = { .pipe = { -1, -1 } },
+				    .down = { .pipe = { -1, -1 } },
+				    .retry_delay = RETRY_FIRST_MS };
+		c->last_active = now_ms();
+		c->deadline = c->last_active + p->cfg.connect_timeout_ms;
+		c->next = p->conns;
+		if (p->conns)
+			p->conns->prev = c;
+		p->conns = c;
+		p->nconns++;
+		p->nwaiting++;
+		c->state = CONN_CONNECTING;
+		set_nodelay(fd);
+		r = epoll_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->client_tag);
+		if (r < 0) {
+			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
+				     "watch a client socket");
+			conn_close(p, c);
+			continue;
+		}
+		conn_connect(p, c);
+	}
+}
+
+/* Timers: connect deadlines and retries, idle timeouts, the accept pause. */
+static void
+sweep(struct pg_proxy *p, uint64_t now)
+{
+	if (p->accept_paused && now >= p->accept_resume) {
+		p->accept_paused = false;
+		update_accepting(p);
+	}
+	for (struct conn *c = p->conns, *next; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == CONN_WAITING && now >= c->retry_at) {
+			conn_connect(p, c);
+		} else if (c->state == CONN_CONNECTING && now >= c->deadline) {
+			conn_fail_backend(p, c, ETIMEDOUT, "connect");
+		} else if (c->state == CONN_OPEN && p->cfg.idle_timeout_ms > 0 &&
+			   now - c->last_active >= p->cfg.idle_timeout_ms) {
+			plog(p, PG_PROXY_LOG_DEBUG, 0, "closing an idle connection");
+			conn_close(p, c);
+		}
+	}
+}
+
+/* Milliseconds epoll_wait() may sleep. */
+static int
+next_timeout(struct pg_proxy *p, uint64_t now)
+{
+	uint64_t tick;
+
+	if (p->nwaiting > 0 || p->accept_paused)
+		tick = FAST_TICK_MS;
+	else if (p->cfg.idle_timeout_ms > 0 && p->nconns > 0)
+		tick = p->cfg.idle_timeout_ms / 4 > 1000 ? 1000 : p->cfg.idle_timeout_ms / 4 + 1;
+	else
+		return p->more != NULL ? 0 : -1;
+	if (p->next_sweep == 0 || p->next_sweep > now + tick)
+		p->next_sweep = now + tick;
+	return p->more != NULL || p->next_sweep <= now ? 0 : (int)(p->next_sweep - now);
+}
+
+int
+pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
+{
+	struct pg_proxy *p;
+	int r;
+
+	if (cfg->nlisten == 0 || cfg->backend_len == 0)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	p->event_tag = (struct tag){ TAG_EVENT, NULL };
+	p->listeners = calloc(cfg->nlisten, sizeof(*p->listeners));
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->listeners == NULL || p->epfd < 0) {
+		r = p->listeners == NULL ? -ENOMEM : -errno;
+		goto fail;
+	}
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		struct listener *l = &p->listeners[i];
+		int flags = fcntl(cfg->listen_fds[i], F_GETFL);
+
+		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
+		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		r = epoll_add(p, l->fd, EPOLLIN, &l->tag);
+		if (r < 0)
+			goto fail;
+		l->armed = true;
+	}
+	if (cfg->event_fd >= 0 && cfg->event != NULL) {
+		r = epoll_add(p, cfg->event_fd, EPOLLIN, &p->event_tag);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = p;
+	return 0;
+fail:
+	pg_proxy_free(p);
+	return r;
+}
+
+int
+pg_proxy_run(struct pg_proxy *p)
+{
+	struct epoll_event events[MAX_EVENTS];
+
+	for (;;) {
+		uint64_t now = now_ms();
+		int n, timeout = next_timeout(p, now);
+		bool stop = false;
+
+		n = epoll_wait(p->epfd, events, MAX_EVENTS, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			struct tag *t = events[i].data.ptr;
+			struct conn *c = t->ptr;
+
+			switch (t->kind) {
+			case TAG_LISTEN:
+				on_accept(p, t->ptr);
+				break;
+			case TAG_CLIENT:
+				if (!c->dead && c->state == CONN_OPEN)
+					conn_shovel(p, c);
+				break;
+			case TAG_BACKEND:
+				if (!c->dead)
+					on_backend_event(p, c, events[i].events);
+				break;
+			case TAG_EVENT:
+				if (p->cfg.event(p->cfg.userdata) != 0)
+					stop = true;
+				break;
+			}
+		}
+		/* Connections whose budget ran out get another turn. */
+		for (struct conn *c = TAKE_PTR(p->more), *next; c != NULL; c = next) {
+			next = c->more_next;
+			c->more = false;
+			if (!c->dead)
+				conn_shovel(p, c);
+		}
+		now = now_ms();
+		if (p->next_sweep != 0 && now >= p->next_sweep) {
+			p->next_sweep = 0;
+			sweep(p, now);
+		}
+		reap_dead(p);
+		if (stop)
+			return 0;
+	}
+}
+
+size_t
+pg_proxy_connections(const struct pg_proxy *p)
+{
+	return p->nconns;
+}
+
+void
+pg_proxy_free(struct pg_proxy *p)
+{
+	if (p == NULL)
+		return;
+	while (p->conns != NULL)
+		conn_close(p, p->conns);
+	reap_dead(p);
+	closep(&p->epfd);
+	free(p->listeners);
+	free(p);
+}

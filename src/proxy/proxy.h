@@ -1,0 +1,50 @@
+/*
+ * proxy.h - the connection engine of `portgate proxy`: accept on listening
+ * sockets, connect each client to one backend address and shovel bytes both
+ * ways in a single epoll loop.  Clients and backends are untrusted peers; an
+ * error on one connection ends only that connection.
+ * Library code: returns -errno; logs only through the caller's callback.
+ */
+#ifndef PG_PROXY_H
+#define PG_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+enum { PG_PROXY_LOG_ERR = 0, PG_PROXY_LOG_WARN, PG_PROXY_LOG_INFO, PG_PROXY_LOG_DEBUG };
+
+struct pg_proxy_config {
+	const int *listen_fds; /* listening stream sockets; the engine makes them non-blocking */
+	size_t nlisten;
+	struct sockaddr_storage backend; /* AF_UNIX, AF_INET or AF_INET6 */
+	socklen_t backend_len;
+	unsigned max_connections;    /* 0: no cap */
+	unsigned idle_timeout_ms;    /* 0: none */
+	unsigned connect_timeout_ms; /* how long a client waits for the backend */
+	bool copy;		     /* read/write instead of splice */
+	bool check_owner;	     /* AF_UNIX: the backend's peer uid must be owner_uid or 0 */
+	uid_t owner_uid;
+	/* An extra fd to watch (e.g. a signalfd): event() returns non-zero to stop the loop. */
+	int event_fd;
+	int (*event)(void *userdata);
+	void (*log)(void *userdata, int level, int err, const char *msg);
+	void *userdata;
+};
+
+struct pg_proxy;
+
+/* Returns 0 and a new engine in *ret, or -errno.  The fds stay the caller's. */
+int pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret);
+
+/* Serve until cfg->event() asks to stop (returns 0) or the loop fails (-errno). */
+int pg_proxy_run(struct pg_proxy *p);
+
+/* Connections open now (for tests and status). */
+size_t pg_proxy_connections(const struct pg_proxy *p);
+
+/* Close every connection and free the engine; NULL is fine. */
+void pg_proxy_free(struct pg_proxy *p);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * shovel.c - one direction of a proxied connection: splice(2) through a pipe,
+ * or read/write through a buffer when splice is off or unsupported.
+ * Library code: returns -errno, never logs.  Handles untrusted peers' bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "shovel.h"
+
+static int
+copy_init(struct pg_shovel *s, size_t size)
+{
+	s->buf = malloc(size);
+	if (s->buf == NULL)
+		return -ENOMEM;
+	s->cap = size;
+	return 0;
+}
+
+int
+pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
+{
+	int r;
+
+	*s = (struct pg_shovel){ .pipe = { -1, -1 } };
+	if (!splice)
+		return copy_init(s, size);
+	if (pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/* A failure (pipe-user-pages-soft reached) leaves the default size: use what we got. */
+	(void)fcntl(s->pipe[0], F_SETPIPE_SZ, (int)size);
+	r = fcntl(s->pipe[0], F_GETPIPE_SZ);
+	if (r <= 0) {
+		r = r < 0 ? -errno : -EIO;
+		pg_shovel_free(s);
+		return r;
+	}
+	s->cap = (size_t)r;
+	return 0;
+}
+
+void
+pg_shovel_free(struct pg_shovel *s)
+{
+	closep(&s->pipe[0]);
+	closep(&s->pipe[1]);
+	s->pipe[0] = s->pipe[1] = -1;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* splice() is not supported between these fds: go on with a buffer (nothing is held yet). */
+static int
+fall_back_to_copy(struct pg_shovel *s)
+{
+	pg_shovel_free(s);
+	return copy_init(s, PG_SHOVEL_SIZE / 4);
+}
+
+/* Fill from in: bytes read, 0 when blocked (or at EOF, then s->eof), or -errno. */
+static long
+fill(struct pg_shovel *s, int in, size_t max)
+{
+	ssize_t n;
+
+	if (s->buf == NULL) {
+		n = splice(in, NULL, s->pipe[1], NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EINVAL && s->len == 0) {
+			int r = fall_back_to_copy(s);
+
+			if (r < 0)
+				return r;
+			return fill(s, in, max < s->cap ? max : s->cap);
+		}
+	} else {
+		if (s->off + s->len == s->cap && s->len > 0) {
+			memmove(s->buf, s->buf + s->off, s->len);
+			s->off = 0;
+		} else if (s->len == 0) {
+			s->off = 0;
+		}
+		if (max > s->cap - s->off - s->len)
+			max = s->cap - s->off - s->len;
+		n = recv(in, s->buf + s->off + s->len, max, 0);
+	}
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		s->eof = true;
+	s->len += (size_t)n;
+	return n;
+}
+
+/* Drain into out: bytes written, 0 when blocked, or -errno. */
+static long
+drain(struct pg_shovel *s, int out)
+{
+	ssize_t n;
+
+	if (s->buf == NULL)
+		n = splice(s->pipe[0], NULL, out, NULL, s->len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	else
+		n = send(out, s->buf + s->off, s->len, MSG_NOSIGNAL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	s->len -= (size_t)n;
+	if (s->buf != NULL)
+		s->off = s->len == 0 ? 0 : s->off + (size_t)n;
+	return n;
+}
+
+long
+pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_more)
+{
+	size_t moved = 0;
+
+	*ret_more = false;
+	while (!s->done) {
+		long r, w = 0;
+
+		r = 0;
+		if (!s->eof && s->len < s->cap) {
+			size_t max = s->cap - s->len;
+
+			if (max > budget - moved)
+				max = budget - moved;
+			r = fill(s, in, max);
+			if (r < 0)
+				return r;
+		}
+		if (s->len > 0) {
+			w = drain(s, out);
+			if (w < 0)
+				return w;
+			moved += (size_t)w;
+		}
+		if (s->eof && s->len == 0) {
+			/* Half-close: the peer of out learns that no more is coming. */
+			if (shutdown(out, SHUT_WR) < 0 && errno != ENOTCONN)
+				return -errno;
+			s->done = true;
+			break;
+		}
+		if (r == 0 && w == 0)
+			break; /* blocked both ways: an edge on in or out wakes us */
+		if (moved >= budget) {
+			*ret_more = true;
+			break;
+		}
+	}
+	return (long)moved;
+}

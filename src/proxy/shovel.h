@@ -1,0 +1,41 @@
+/*
+ * shovel.h - move the bytes of one direction of a proxied connection: from a
+ * source socket through a pipe (splice(2), zero-copy) or a buffer (read/write)
+ * to a destination socket, and pass the source's EOF on as shutdown(SHUT_WR).
+ * Library code: returns -errno, never logs.  Handles untrusted peers' bytes.
+ */
+#ifndef PG_SHOVEL_H
+#define PG_SHOVEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Bytes one direction may hold (pipe size or copy buffer). */
+#define PG_SHOVEL_SIZE (256 * 1024)
+
+struct pg_shovel {
+	int pipe[2]; /* splice mode: -1 in copy mode */
+	char *buf;   /* copy mode: NULL in splice mode */
+	size_t cap;  /* what the pipe or buffer holds */
+	size_t len;  /* bytes held */
+	size_t off;  /* copy mode: where the held bytes start in buf */
+	bool eof;    /* the source said EOF */
+	bool done;   /* EOF seen, everything delivered and SHUT_WR sent */
+};
+
+/*
+ * Prepare a shovel; with splice it uses a pipe of size bytes (the kernel may
+ * give less), otherwise a buffer.  Returns 0 or -errno (-EMFILE, -ENOMEM...).
+ */
+int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
+void pg_shovel_free(struct pg_shovel *s);
+
+/*
+ * Move what can be moved now from in to out, both non-blocking, at most
+ * budget bytes.  Returns the bytes moved (0: blocked or done), or -errno for
+ * an error on either socket.  *ret_more is set when the budget ran out and
+ * the caller must call again without waiting for an event.
+ */
+long pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_more);
+
+#endif

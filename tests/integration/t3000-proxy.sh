@@ -1,0 +1,236 @@
+#!/bin/sh
+# t3000-proxy.sh - portgate proxy: nginx behind it on a UNIX socket and on TCP,
+# half-close, bulk integrity both ways, a backend that starts late, PROG's exit
+# status and signals, EMFILE, the connection cap, the idle timeout, an
+# unreachable backend and an attacker's socket at the backend path.  Every
+# data-path case runs in splice mode and in --copy mode.
+# Test bodies are single-quoted strings that the harness evals (SC2016, SC2034, SC2317).
+# shellcheck disable=SC2016,SC2034,SC2317
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${0%/*}/lib.sh"
+
+[ -x "$PG" ] || skip_all "needs $PG (make all-tests)"
+require_cmd setpriv curl ss nginx
+PY=/usr/bin/python3
+[ -x "$PY" ] || skip_all "needs /usr/bin/python3"
+
+make_user pgt-px-srv
+make_user pgt-px-evil
+SRV_UID=$(id -u pgt-px-srv)
+export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
+mkdir -p "$TMP/etc" && : >"$TMP/etc/portgate.conf" && chmod -R a+rX "$TMP/etc"
+
+# The echo backend: for each connection read to EOF, then send it all back and close.
+cat >"$TMP/echo.py" <<'PYEOF'
+import os, socket, sys, threading
+addr = sys.argv[1] if len(sys.argv) > 1 else os.environ["PORTGATE_BACKEND"]
+log = sys.argv[2] if len(sys.argv) > 2 else None
+if addr.startswith("unix:"):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(addr[5:])
+else:
+    h, p = addr[4:].rsplit(":", 1)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((h, int(p)))
+s.listen(128)
+def serve(c):
+    data = bytearray()
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        data += b
+    if log:
+        with open(log, "ab") as f:
+            f.write(bytes(data))
+    c.sendall(data)
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PYEOF
+
+# The client: send a file (or nothing), half-close, print sha256 and length of the reply.
+# --hold N: first open N idle connections; --after CMD: run CMD after sending.
+cat >"$TMP/client.py" <<'PYEOF'
+import argparse, hashlib, socket, subprocess, sys, time
+a = argparse.ArgumentParser()
+a.add_argument("port", type=int)
+a.add_argument("--file")
+a.add_argument("--timeout", type=float, default=20)
+a.add_argument("--after")
+a.add_argument("--pidfile")
+a.add_argument("--no-shut", action="store_true")
+o = a.parse_args()
+s = socket.create_connection(("127.0.0.1", o.port), timeout=o.timeout)
+if o.file:
+    with open(o.file, "rb") as f:
+        s.sendall(f.read())
+if not o.no_shut:
+    s.shutdown(socket.SHUT_WR)
+if o.after:
+    p = subprocess.Popen(o.after, shell=True)
+    if o.pidfile:
+        with open(o.pidfile, "w") as f:
+            f.write("%d\n" % p.pid)
+out = bytearray()
+t0 = time.monotonic()
+try:
+    while True:
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        out += b
+except socket.timeout:
+    print("timeout")
+    sys.exit(3)
+except ConnectionResetError:
+    print("reset")
+print(hashlib.sha256(out).hexdigest(), len(out), "%.2f" % (time.monotonic() - t0))
+PYEOF
+
+# wait_listen PORT: bounded poll until something listens on 127.0.0.1:PORT.
+wait_listen() {
+	_i=0
+	while [ "$_i" -lt 200 ]; do
+		ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	echo "nothing listens on port $1"
+	return 1
+}
+# wait_grep TEXT FILE: bounded poll until FILE contains TEXT.
+wait_grep() {
+	_i=0
+	while [ "$_i" -lt 200 ]; do
+		grep -qF -- "$1" "$2" 2>/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	echo "'$2' never got '$1':"
+	cat "$2"
+	return 1
+}
+# px_track PID: end PID at the end of the script (test bodies run in subshells,
+# so the harness's track_pid would not see it).
+px_track() {
+	echo "$1" >>"$TMP/px.pids"
+}
+px_reap() {
+	[ -f "$TMP/px.pids" ] || return 0
+	while read -r _p; do
+		kill "$_p" 2>/dev/null
+	done <"$TMP/px.pids"
+	return 0
+}
+# start_proxy PORT ARGS...: portgate proxy -l 127.0.0.1:PORT ARGS in the background.
+start_proxy() {
+	_port=$1
+	shift
+	"$PG" proxy -l "127.0.0.1:$_port" "$@" 2>"$TMP/proxy-$_port.log" &
+	PX_PID=$!
+	px_track "$PX_PID"
+	wait_listen "$_port"
+}
+stop_proxy() {
+	kill "$PX_PID" 2>/dev/null
+	wait "$PX_PID" 2>/dev/null
+	return 0
+}
+
+head -c 3000000 /dev/urandom >"$TMP/bulk"
+BULK_SUM="$(sha256sum <"$TMP/bulk" | cut -d" " -f1) 3000000"
+printf 'GET / HTTP/1.0\r\nHost: x\r\n\r\n' >"$TMP/req"
+mkdir -p "$TMP/www" && echo "hello through portgate" >"$TMP/www/index.html"
+head -c 2000000 /dev/urandom >"$TMP/www/big"
+BIG_SUM=$(sha256sum <"$TMP/www/big" | cut -d" " -f1)
+chmod -R a+rX "$TMP/www"
+
+# nginx as pgt-px-srv, listening where PORTGATE_BACKEND says (unix: or tcp:).
+NG=$TMP/ng
+mkdir -p "$NG"
+cat >"$NG/nginx.tmpl" <<EOF2
+daemon off;
+pid $NG/nginx.pid;
+error_log $NG/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $NG/body;
+	proxy_temp_path $NG/proxy;
+	fastcgi_temp_path $NG/fastcgi;
+	uwsgi_temp_path $NG/uwsgi;
+	scgi_temp_path $NG/scgi;
+	server { listen @LISTEN@; root $TMP/www; }
+}
+EOF2
+cat >"$NG/run.sh" <<'EOF2'
+#!/bin/sh
+# Started by portgate proxy as PROG: listen where it says, then become nginx.
+case $PORTGATE_BACKEND in
+unix:*) listen="unix:${PORTGATE_BACKEND#unix:}" ;;
+tcp:*) listen=${PORTGATE_BACKEND#tcp:} ;;
+esac
+sed "s|@LISTEN@|$listen|" "$NGDIR/nginx.tmpl" >"$NGDIR/nginx.conf"
+exec nginx -e "$NGDIR/error.log" -c "$NGDIR/nginx.conf"
+EOF2
+chmod 755 "$NG/run.sh"
+chown -R pgt-px-srv "$NG"
+export NGDIR="$NG"
+
+PORT=8000
+for mode in splice copy; do
+	COPY=
+	[ $mode = copy ] && COPY=--copy
+	PORT=$((PORT + 10))
+
+	test_expect_success "$mode: curl through the proxy to nginx on a private UNIX socket, as -u USER" '
+		start_proxy $PORT $COPY -u pgt-px-srv -- env NGDIR="$NG" "$NG/run.sh" &&
+		test "$(curl -sS --max-time 20 --retry-connrefused http://127.0.0.1:$PORT/)" = "hello through portgate" &&
+		test "$(curl -sS --max-time 20 http://127.0.0.1:$PORT/big | sha256sum | cut -d" " -f1)" = "$BIG_SUM" &&
+		dir=$(ls -d /tmp/portgate-proxy.* | head -n 1) &&
+		stat -c "%a %U" "$dir" | grep -x "700 pgt-px-srv" &&
+		test "$(stat -c %U /proc/$PX_PID)" = pgt-px-srv &&
+		stop_proxy && ! test -e "$dir"
+	'
+
+	test_expect_success "$mode: curl through the proxy to nginx on TCP (--to tcp:)" '
+		start_proxy $((PORT + 1)) $COPY --to tcp:127.0.0.1:$((PORT + 2)) -u pgt-px-srv -- \
+			env NGDIR="$NG" "$NG/run.sh" &&
+		test "$(curl -sS --max-time 20 --retry 50 --retry-delay 0 --retry-all-errors \
+			http://127.0.0.1:$((PORT + 1))/)" = "hello through portgate" &&
+		test "$(curl -sS --max-time 20 http://127.0.0.1:$((PORT + 1))/big | sha256sum | cut -d" " -f1)" = "$BIG_SUM" &&
+		stop_proxy
+	'
+
+	test_expect_success "$mode: a client that half-closes after its request gets the whole response" '
+		start_proxy $((PORT + 3)) $COPY -- "$PY" "$TMP/echo.py" &&
+		"$PY" "$TMP/client.py" $((PORT + 3)) --file "$TMP/req" >"$TMP/out" &&
+		test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
+		"$PY" "$TMP/client.py" $((PORT + 3)) --file "$TMP/bulk" >"$TMP/out" &&
+		test "$(cut -d" " -f1,2 "$TMP/out")" = "$BULK_SUM" &&
+		stop_proxy
+	'
+
+	test_expect_success "$mode: bulk transfer both ways through a TCP backend keeps every byte" '
+		start_proxy $((PORT + 4)) $COPY --to tcp:127.0.0.1:$((PORT + 5)) -- "$PY" "$TMP/echo.py" &&
+		"$PY" "$TMP/client.py" $((PORT + 4)) --file "$TMP/bulk" >"$TMP/out" &&
+		test "$(cut -d" " -f1,2 "$TMP/out")" = "$BULK_SUM" &&
+		stop_proxy
+	'
+
+	test_expect_success "$mode: a client arriving before the backend is up waits, then is served" '
+		rm -f "$TMP/late.sock" &&
+		start_proxy $((PORT + 6)) $COPY --to "unix:$TMP/late.sock" --connect-timeout 20 &&
+		"$PY" "$TMP/client.py" $((PORT + 6)) --file "$TMP/req" \
+			--after "exec $PY $TMP/echo.py unix:$TMP/late.sock" --pidfile "$TMP/late.pid" \
+			>"$TMP/out" &&
+		px_track "$(cat "$TMP/late.pid")" &&
+		test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
+		stop_proxy
+	'
+done
+px_reap
+test_done
