@@ -25,9 +25,13 @@ cat >"$TMP/echo.py" <<'PYEOF'
 import os, socket, sys, threading
 addr = sys.argv[1] if len(sys.argv) > 1 else os.environ["PORTGATE_BACKEND"]
 log = sys.argv[2] if len(sys.argv) > 2 else None
+if os.environ.get("PX_PIDFILE"):
+    with open(os.environ["PX_PIDFILE"], "w") as f:
+        f.write("%d\n" % os.getpid())
 if addr.startswith("unix:"):
     s = socket.socket(socket.AF_UNIX)
     s.bind(addr[5:])
+    os.chmod(addr[5:], 0o777)  # even so, the proxy must refuse another user's socket
 else:
     h, p = addr[4:].rsplit(":", 1)
     s = socket.socket()
@@ -90,6 +94,39 @@ except ConnectionResetError:
 print(hashlib.sha256(out).hexdigest(), len(out), "%.2f" % (time.monotonic() - t0))
 PYEOF
 
+# At a cap of 2: two idle connections held, a third is not served until one closes.
+cat >"$TMP/cap.py" <<'PYEOF'
+import socket, sys
+port, req = int(sys.argv[1]), open(sys.argv[2], "rb").read()
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+third = socket.create_connection(("127.0.0.1", port), timeout=1.5)
+third.sendall(req)
+third.shutdown(socket.SHUT_WR)
+try:
+    third.recv(100)
+    sys.exit("the third connection was served at the cap")
+except socket.timeout:
+    pass
+held[0].close()
+third.settimeout(20)
+got = third.recv(100)
+assert got == req[:100], got
+PYEOF
+
+# Hold connections until the proxy logs EMFILE, then let them go.
+cat >"$TMP/emfile.py" <<'PYEOF'
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", 8105)) for _ in range(6)]
+for _ in range(400):
+    if "Too many open files" in open(sys.argv[1]).read():
+        break
+    time.sleep(0.05)
+else:
+    sys.exit("no EMFILE in the log")
+for h in held:
+    h.close()
+PYEOF
+
 # wait_listen PORT: bounded poll until something listens on 127.0.0.1:PORT.
 wait_listen() {
 	_i=0
@@ -122,6 +159,14 @@ px_reap() {
 	[ -f "$TMP/px.pids" ] || return 0
 	while read -r _p; do
 		kill "$_p" 2>/dev/null
+	done <"$TMP/px.pids"
+	# Bounded: users are removed on exit, which fails while they still run something.
+	_i=0
+	while read -r _p; do
+		while kill -0 "$_p" 2>/dev/null && [ "$_i" -lt 100 ]; do
+			sleep 0.05
+			_i=$((_i + 1))
+		done
 	done <"$TMP/px.pids"
 	return 0
 }
@@ -231,6 +276,78 @@ for mode in splice copy; do
 		test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
 		stop_proxy
 	'
+	test_expect_success "$mode: at --max-connections a client waits until one closes" '
+		start_proxy $((PORT + 7)) $COPY --max-connections 2 --to tcp:127.0.0.1:$((PORT + 8)) \
+			-- "$PY" "$TMP/echo.py" &&
+		"$PY" "$TMP/client.py" $((PORT + 7)) --file "$TMP/req" >/dev/null &&
+		"$PY" "$TMP/cap.py" $((PORT + 7)) "$TMP/req" &&
+		stop_proxy
+	'
+
+	test_expect_success "$mode: --idle-timeout closes a silent connection, not before" '
+		start_proxy $((PORT + 9)) $COPY --idle-timeout 1 -- "$PY" "$TMP/echo.py" &&
+		"$PY" "$TMP/client.py" $((PORT + 9)) --no-shut --timeout 20 >"$TMP/out" &&
+		secs=$(cut -d" " -f3 "$TMP/out") &&
+		awk -v s="$secs" "BEGIN { exit !(s >= 0.9 && s < 10) }" &&
+		stop_proxy
+	'
 done
+
+test_expect_success 'an unreachable backend closes the client; one log line for many' '
+	start_proxy 8100 --to "unix:$TMP/nobody-here.sock" --connect-timeout 0.2 &&
+	"$PY" "$TMP/client.py" 8100 --file "$TMP/req" >"$TMP/out" &&
+	"$PY" "$TMP/client.py" 8100 --file "$TMP/req" >>"$TMP/out" &&
+	test "$(grep -c " 0 " "$TMP/out")" = 2 &&
+	test "$(grep -c "not reachable" "$TMP/proxy-8100.log")" = 1 &&
+	grep -F "unix:$TMP/nobody-here.sock" "$TMP/proxy-8100.log" &&
+	kill -0 "$PX_PID" && stop_proxy
+'
+
+test_expect_success 'a socket another user bound at the backend path is refused' '
+	mkdir -m 1777 "$TMP/shared" &&
+	touch "$TMP/evil.pid" && chmod 666 "$TMP/evil.pid" &&
+	PX_PIDFILE=$TMP/evil.pid as_user pgt-px-evil "$PY" "$TMP/echo.py" \
+		"unix:$TMP/shared/b.sock" "$TMP/shared/stolen" &
+	i=0 &&
+	while ! test -S "$TMP/shared/b.sock" && test $i -lt 200; do sleep 0.05; i=$((i + 1)); done &&
+	px_track "$(cat "$TMP/evil.pid")" &&
+	start_proxy 8101 --to "unix:$TMP/shared/b.sock" -u pgt-px-srv -- sleep 1000 &&
+	"$PY" "$TMP/client.py" 8101 --file "$TMP/req" >"$TMP/out" &&
+	grep " 0 " "$TMP/out" &&
+	wait_grep "belongs to uid $(id -u pgt-px-evil), not uid $SRV_UID" "$TMP/proxy-8101.log" &&
+	! test -s "$TMP/shared/stolen" &&
+	stop_proxy
+'
+
+test_expect_code 3 'the proxy exits with PROG'"'"'s status' '
+	"$PG" proxy -l 127.0.0.1:8102 -- sh -c "exit 3"
+'
+
+test_expect_code 7 'TERM is forwarded to PROG, whose status is the proxy'"'"'s' '
+	"$PG" proxy -l 127.0.0.1:8103 -- sh -c \
+		"trap '"'"'echo got-term >$TMP/sig; exit 7'"'"' TERM; echo up >$TMP/up; sleep 1000 & wait" &
+	p=$! && wait_grep up "$TMP/up" && kill -TERM $p; wait $p; rc=$? &&
+	grep -x got-term "$TMP/sig" && exit $rc
+'
+
+test_expect_code 129 'PROG killed by a forwarded HUP: the proxy exits 128+1' '
+	"$PG" proxy -l 127.0.0.1:8104 -- sh -c "echo up >$TMP/up2; exec sleep 1000" &
+	p=$! && wait_grep up "$TMP/up2" && kill -HUP $p; wait $p
+'
+
+test_expect_success 'with a tiny fd limit, EMFILE does not stop the proxy' '
+	(ulimit -n 14 && exec "$PG" proxy -l 127.0.0.1:8105 --to tcp:127.0.0.1:8106) \
+		2>"$TMP/proxy-8105.log" &
+	p=$!
+	px_track $p
+	wait_listen 8105 || exit 1
+	"$PY" "$TMP/echo.py" tcp:127.0.0.1:8106 &
+	px_track $!
+	wait_listen 8106 || exit 1
+	"$PY" "$TMP/emfile.py" "$TMP/proxy-8105.log" &&
+	"$PY" "$TMP/client.py" 8105 --file "$TMP/req" >"$TMP/out" &&
+	test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
+	kill -0 $p
+'
 px_reap
 test_done
