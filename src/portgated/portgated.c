@@ -35,7 +35,13 @@
 
 #define EXIT_USAGE	 2
 #define MAX_EVENTS	 64
-#define ACCEPTS_PER_WAKE 64
+/*
+ * One accept per wakeup: a request is served at accept time, and a client that
+ * binds in a loop reconnects at once, so a longer accept loop would starve the
+ * epoll events (EOFs) that free finished sessions and trip --max-clients-per-uid.
+ * The listening socket is level-triggered: the next epoll_wait() returns at once.
+ */
+#define ACCEPTS_PER_WAKE 1
 #define ACCEPT_PAUSE_MS	 100 /* after EMFILE and the like */
 
 enum watch_kind { WATCH_LISTEN = 1, WATCH_SIGNAL };
