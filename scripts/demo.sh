@@ -4,7 +4,8 @@
 # (pgt-demo) and a throwaway policy; all of it is removed at the end.
 set -eu
 
-B=${PORTGATE_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/.build}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+B=${PORTGATE_BUILD:-$SRC/.build}
 PG=$B/portgate
 
 if [ "$(id -u)" != 0 ]; then
@@ -22,17 +23,36 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 TMP=$(mktemp -d /tmp/pgt-demo.XXXXXX)
 chmod 755 "$TMP"
 server_pid=""
+daemon_pid=""
+CG=""
+stop_server() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	server_pid=""
+}
 cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	userdel pgt-demo >/dev/null 2>&1 || true
-	userdel pgt-other >/dev/null 2>&1 || true
+	stop_server
+	if [ -n "$daemon_pid" ]; then
+		kill "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	if [ -n "$CG" ] && [ -d "$CG" ]; then
+		"$PG" kernel unload --pin-dir /sys/fs/bpf/pgt-demo >/dev/null 2>&1 || true
+		while read -r p; do echo "$p" >"$CG2/cgroup.procs"; done <"$CG/cgroup.procs" 2>/dev/null
+		rmdir "$CG" 2>/dev/null || true
+	fi
+	for u in pgt-demo pgt-other pgt-demod; do
+		userdel "$u" >/dev/null 2>&1 || true
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ip link set lo up
-for u in pgt-demo pgt-other; do
+for u in pgt-demo pgt-other pgt-demod; do
 	userdel "$u" >/dev/null 2>&1 || true
 	useradd -M -d /nonexistent -s /usr/sbin/nologin -U "$u"
 done
@@ -82,4 +102,83 @@ say "An ordinary user without a grant is told what would make it work"
 run setpriv --reuid=pgt-other --regid=pgt-other --init-groups \
 	"$PG" run -l tcp://127.0.0.1:81 -- /bin/true || echo "(exit $?)"
 
-say "Done: the server, the users, the namespace and the policy are removed"
+stop_server
+
+say "The broker: portgated holds only CAP_NET_BIND_SERVICE and binds for permitted users"
+mkdir -p "$TMP/run"
+mkfifo "$TMP/ready"
+echo "\$ $B/portgated --socket $TMP/run/portgated.sock --user pgt-demod --ready-fd 3 &"
+"$B/portgated" --socket "$TMP/run/portgated.sock" --user pgt-demod --ready-fd 3 \
+	3>"$TMP/ready" 2>"$TMP/portgated.log" &
+daemon_pid=$!
+timeout 10 head -n 1 "$TMP/ready" >/dev/null
+export PORTGATE_SOCKET="$TMP/run/portgated.sock"
+printf '$ grep -E "^(Uid|CapEff)" /proc/%s/status     # not root; capability 10 only\n' "$daemon_pid"
+grep -E '^(Uid|CapEff)' "/proc/$daemon_pid/status"
+
+say "pgt-demo runs an unmodified Python web server on port 80 with portgate exec (no root, no setuid)"
+echo "Hello from python3 -m http.server, bound through portgated." >"$TMP/www/index.html"
+echo "\$ setpriv --reuid=pgt-demo ... $PG exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 &"
+(cd "$TMP/www" && exec setpriv --reuid=pgt-demo --regid=pgt-demo --init-groups \
+	"$PG" exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 >/dev/null 2>&1) &
+server_pid=$!
+i=0
+until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+run curl -s http://127.0.0.1/
+
+say "pgt-other tries the same port through the broker: EACCES, and a log line for the audit"
+echo "\$ setpriv --reuid=pgt-other ... $PG exec -- python3 -c 'socket.socket().bind((\"127.0.0.1\", 80))'"
+setpriv --reuid=pgt-other --regid=pgt-other --init-groups "$PG" exec -- /usr/bin/python3 -c \
+	'import socket; socket.socket().bind(("127.0.0.1", 80))' 2>&1 | tail -n 1 || true
+run grep -E "^portgated: (allow|deny) " "$TMP/portgated.log"
+stop_server
+kill "$daemon_pid"
+wait "$daemon_pid" || true
+daemon_pid=""
+
+CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
+	say "The kernel path: the same policy in eBPF bind hooks, for every program, even static ones"
+	CG=$CG2/pgt-demo-$$
+	mkdir "$CG"
+	echo "(a scratch cgroup, $CG: a demo never attaches to the root cgroup)"
+	mkdir -p /sys/fs/bpf
+	mount -t bpf -o mode=0700 pgt-demo /sys/fs/bpf # private to the demo's mount namespace
+	run gcc -static -O2 -o "$TMP/static-bind" "$SRC/tests/data/static-bind.c"
+	run "$PG" kernel load --cgroup "$CG" --pin-dir /sys/fs/bpf/pgt-demo --netns /proc/self/ns/net
+	# in_cg CMD...: exec CMD inside the scratch cgroup (a script, so $! is CMD's pid).
+	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" && exec "$@"\n' "$CG" >"$TMP/in_cg"
+	chmod 755 "$TMP/in_cg"
+	# as USER CMD...: run CMD as USER inside the scratch cgroup.
+	as() {
+		_u=$1
+		shift
+		"$TMP/in_cg" setpriv --reuid="$_u" --regid="$_u" --init-groups -- "$@"
+	}
+	echo "\$ (as pgt-demo, no wrapper) $TMP/static-bind 127.0.0.1 80 &"
+	"$TMP/in_cg" setpriv --reuid=pgt-demo --regid=pgt-demo --init-groups -- \
+		"$TMP/static-bind" 127.0.0.1 80 >"$TMP/static.out" &
+	server_pid=$!
+	i=0
+	until grep -q ready "$TMP/static.out" 2>/dev/null || [ $i -ge 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	run curl -s http://127.0.0.1/
+	echo
+	say "pgt-other cannot take reserved port 5432 by any address spelling"
+	for a in 127.0.0.1 0.0.0.0 :: ::ffff:127.0.0.1; do
+		printf '$ (as pgt-other) static-bind %s 5432: ' "$a"
+		as pgt-other "$TMP/static-bind" "$a" 5432 || true
+	done
+	run "$PG" kernel status --pin-dir /sys/fs/bpf/pgt-demo --netns /proc/self/ns/net || true
+	stop_server
+	run "$PG" kernel unload --pin-dir /sys/fs/bpf/pgt-demo
+	rmdir "$CG" 2>/dev/null || true
+	CG=""
+fi
+
+say "Done: the servers, the daemon, the users, the cgroup, the namespace and the policy are removed"
