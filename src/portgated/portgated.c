@@ -33,8 +33,8 @@
 #include "session.h"
 #include "sysinfo.h"
 
-#define EXIT_USAGE	 2
-#define MAX_EVENTS	 64
+#define EXIT_USAGE 2
+#define MAX_EVENTS 64
 /*
  * One accept per wakeup: a request is served at accept time, and a client that
  * binds in a loop reconnects at once, so a longer accept loop would starve the
