@@ -115,13 +115,19 @@ find_shim(void)
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
 		path = NULL;
+		self[n > 0 ? n : 0] = '\0';
 		if (slash != NULL) {
+			/* Beside us (the build tree), then BINDIR/../lib/portgate (installed). */
+			static const char *const where[] = { "", "/../lib/portgate" };
+
 			*slash = '\0';
-			if (asprintf(&path, "%s/%s", self, PG_PRELOAD_LIB) < 0)
-				path = NULL;
-			else if (access(path, F_OK) < 0) {
-				free(path);
-				path = NULL;
+			for (size_t i = 0; i < nitems(where) && path == NULL; i++) {
+				if (asprintf(&path, "%s%s/%s", self, where[i], PG_PRELOAD_LIB) < 0) {
+					path = NULL;
+				} else if (access(path, F_OK) < 0) {
+					free(path);
+					path = NULL;
+				}
 			}
 		}
 		if (path == NULL)

@@ -23,6 +23,13 @@ test_expect_success 'the program, library, header, pkg-config file and man pages
 	test -f "$DEST/usr/share/man/man5/portgate.conf.5" &&
 	test -f "$DEST/usr/share/man/man3/portgate_listen_fds.3"
 '
+test_expect_success 'the broker, the shim, their man pages and the systemd unit are there' '
+	test -x "$DEST/usr/sbin/portgated" &&
+	test -f "$DEST/usr/lib/portgate/libportgate-preload.so" &&
+	test -f "$DEST/usr/share/man/man8/portgated.8" &&
+	test -f "$DEST/usr/share/man/man8/portgate-preload.8" &&
+	grep "^ExecStart=/usr/sbin/portgated" "$DEST/usr/lib/systemd/system/portgated.service"
+'
 test_expect_success 'the pkg-config file names the installed prefix' '
 	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
 '
@@ -39,6 +46,11 @@ test_expect_success '  ... and receives named sockets from the installed portgat
 	LD_LIBRARY_PATH="$DEST/usr/lib" "$DEST/usr/bin/portgate" run -l 127.0.0.1:8080 \
 		-l udp://[::1]:5353 --fdname web:mdns -- "$TMP/example" >"$TMP/out" &&
 	printf "fd 3 is web\nfd 4 is mdns\n" | diff - "$TMP/out"
+'
+test_expect_success 'the installed portgate exec finds the installed shim' '
+	env -u PORTGATE_PRELOAD "$DEST/usr/bin/portgate" exec -q -- /bin/sh -c "echo \$LD_PRELOAD" \
+		>"$TMP/preload" 2>&1 &&
+	grep "$DEST/usr/bin/../lib/portgate/libportgate-preload.so" "$TMP/preload"
 '
 test_expect_success 'the man pages render without warnings' '
 	for m in "$DEST"/usr/share/man/man*/*; do
