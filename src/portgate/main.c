@@ -24,9 +24,9 @@ const struct command commands[] = {
 	  "run PROG with a bind() that asks portgated when the kernel refuses" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
 	{ "kernel", cmd_kernel,
-	  "kernel load|unload|reload|status [--cgroup PATH] [--pin-dir DIR] [--all-netns | --netns "
-	  "PATH] [--broker-user USER]",
-	  "load, swap, remove or show the policy in the kernel's bind hooks" },
+	  "kernel load|unload|reload|status|watch [--cgroup PATH] [--pin-dir DIR] "
+	  "[--all-netns | --netns PATH] [--broker-user USER]",
+	  "load, swap, remove, show or keep in sync the policy in the kernel's bind hooks" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
 	{ "proxy", cmd_proxy,
 	  "proxy [-l SPEC... | --inherit] --to unix:PATH|tcp:HOST:PORT [options] [-- PROG "

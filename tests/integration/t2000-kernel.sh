@@ -4,7 +4,9 @@
 # users cannot take a reserved port by any address spelling; unmanaged ports
 # and root are untouched; groups, the broker's exemption, netns scoping;
 # status audits listeners; reload swaps atomically; unload restores the
-# kernel's default; a policy too large is refused whole.
+# kernel's default; a policy too large is refused whole; "kernel watch" reloads
+# when the policy files or the accounts change, and keeps the old policy when
+# the new one is broken.
 #
 # Users are pgt-k* so that runs of other tests on a shared machine (pgt-alice...)
 # never collide with this one.
@@ -25,7 +27,7 @@ LOOP=$HELPERS/pg-bind-loop
 if ! [ -x "$PG" ] || ! [ -x "$BIND" ] || ! [ -x "$LOOP" ]; then
 	skip_all "needs $PG, $BIND and $LOOP (make all-tests)"
 fi
-require_cmd setpriv gcc bpftool curl readelf
+require_cmd setpriv gcc bpftool curl readelf usermod gpasswd
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 
 CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
@@ -390,6 +392,97 @@ test_expect_success 'reload is atomic: binds during 20 reloads, not one wrong ve
 	! cmp -s "$TMP/before" "$TMP/after"
 '
 
+# --- watch: reload on changes to the policy files and the accounts -------------------------
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds, for at most SECONDS.
+wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		[ "$_t" -gt 0 ] || return 1
+		_t=$((_t - 1))
+		sleep 0.1
+	done
+}
+# bind_is USER WANT tcp|udp ADDR PORT: quietly, whether pg-bind as USER prints WANT.
+bind_is() {
+	expect_bind "$@" >/dev/null
+}
+# reloads: how many "reloaded:" lines the watch has logged; reloads_above N: more than N.
+reloads() {
+	grep -c "^reloaded: .*policy hash [0-9a-f]\{16\}" "$TMP/watch.log"
+}
+reloads_above() {
+	test "$(reloads)" -gt "$1"
+}
+policy_a >"$ETC/portgate.conf"
+"$PG" kernel reload --pin-dir "$PINS" >/dev/null
+# Started here, not in a test body (a subshell), so that the trap can end it.
+# shellcheck disable=SC2086 # LOADOPTS is a list of words
+"$PG" kernel watch $LOADOPTS >"$TMP/watch.log" 2>&1 &
+WATCH_PID=$!
+track_pid "$WATCH_PID"
+
+test_expect_success 'watch starts, says what it watches and reloads once' '
+	wait_for 10 grep -q "^reloaded: 7 rules" "$TMP/watch.log" &&
+	grep -x "watch: /etc/passwd, /etc/group and $ETC (policy in $PINS)" "$TMP/watch.log" &&
+	kill -0 "$WATCH_PID" && test "$(reloads)" = 1
+'
+
+test_expect_success 'watch: a grant appended to the policy is enforced, no manual reload' '
+	expect_bind pgt-kbob EACCES tcp 127.0.0.1 80 &&
+	echo "pgt-kbob tcp://127.0.0.1:80" >>"$ETC/portgate.conf" &&
+	wait_for 10 bind_is pgt-kbob ok tcp 127.0.0.1 80 &&
+	expect_bind pgt-kbob EACCES tcp 0.0.0.0 80 && expect_bind pgt-kalice ok tcp 0.0.0.0 80 &&
+	wait_for 5 grep -q "^reloaded: 8 rules" "$TMP/watch.log"
+'
+
+test_expect_success 'watch: usermod -aG into a granted group opens its port, gpasswd -d closes it' '
+	expect_bind pgt-kbob EACCES tcp 0.0.0.0 443 &&
+	usermod -aG pgt-kweb pgt-kbob &&
+	wait_for 10 bind_is pgt-kbob ok tcp 0.0.0.0 443 &&
+	gpasswd -d pgt-kbob pgt-kweb >/dev/null &&
+	wait_for 10 bind_is pgt-kbob EACCES tcp 0.0.0.0 443 && expect_bind pgt-kcarol ok tcp :: 443
+'
+
+test_expect_success 'watch: a broken policy is not loaded; the old one stays, the log says so' '
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^policy: hash" |
+		cut -d, -f1 >"$TMP/hash.before" && test -s "$TMP/hash.before" &&
+	n=$(reloads) &&
+	echo "pgt-kbob tcp://*:99999" >>"$ETC/portgate.conf" &&
+	wait_for 10 grep -q "watch: reload failed (exit 1): the previous policy stays enforced" \
+		"$TMP/watch.log" &&
+	grep -F "has errors (nothing was applied)" "$TMP/watch.log" &&
+	test "$(reloads)" = "$n" && kill -0 "$WATCH_PID" &&
+	expect_bind pgt-kbob ok tcp 127.0.0.1 80 && expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 &&
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^policy: hash" |
+		cut -d, -f1 >"$TMP/hash.after" && cmp "$TMP/hash.before" "$TMP/hash.after"
+'
+
+test_expect_success 'watch: once the policy is fixed (renamed into place) it is enforced again' '
+	policy_a >"$ETC/portgate.conf.new" && mv "$ETC/portgate.conf.new" "$ETC/portgate.conf" &&
+	wait_for 10 bind_is pgt-kbob EACCES tcp 127.0.0.1 80 && kill -0 "$WATCH_PID"
+'
+
+# /etc is the host's: another test's useradd may cause one more reload meanwhile.
+test_expect_success 'watch: a burst of 10 changes is one reload, not 10' '
+	n=$(reloads) && i=0 &&
+	while [ $i -lt 10 ]; do echo "# $i" >>"$ETC/portgate.conf"; i=$((i + 1)); done &&
+	wait_for 10 reloads_above "$n" && sleep 1 && ! reloads_above $((n + 2))
+'
+
+test_expect_success 'watch: SIGHUP reloads at once' '
+	n=$(reloads) && kill -HUP "$WATCH_PID" && wait_for 10 reloads_above "$n" && kill -0 "$WATCH_PID"
+'
+
+kill "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID"
+WATCH_RC=$?
+test_expect_success 'watch stops cleanly on SIGTERM (exit 0)' '
+	cat "$TMP/watch.log"; test "$WATCH_RC" = 0 &&
+	grep -x "watch: SIGTERM: stopping" "$TMP/watch.log" && ! grep -i sanitizer "$TMP/watch.log"
+'
+
 test_expect_success 'a reload the maps cannot hold is refused; the old policy stays' '
 	policy_a >"$ETC/portgate.conf" &&
 	"$PG" kernel reload --pin-dir "$PINS" >/dev/null &&
@@ -416,6 +509,12 @@ test_expect_code 1 'status with nothing loaded says so, exit 1' '
 '
 test_expect_code 111 'reload with nothing loaded points at load' '
 	"$PG" kernel reload --pin-dir "$PINS" 2>"$ERR"; rc=$?; grep -F "kernel load" "$ERR" && exit $rc
+'
+
+test_expect_code 111 'watch with nothing loaded exits with a clear error' '
+	"$PG" kernel watch --pin-dir "$PINS" 2>"$ERR"; rc=$?
+	grep -F "no policy is loaded in '"'"'$PINS'"'"'; use '"'"'portgate kernel load'"'"'" "$ERR" &&
+	exit $rc
 '
 
 # --- too large --------------------------------------------------------------------------------
