@@ -203,6 +203,8 @@ install: all
 	install -m 0644 man/portgate-preload.8 $(DESTDIR)$(MANDIR)/man8/portgate-preload.8
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/portgated.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/portgate-kernel-watch.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	install -m 0755 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
 	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
 	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
@@ -216,7 +218,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/portgated $(DESTDIR)$(MANDIR)/man8/portgated.8 \
 		$(DESTDIR)$(MANDIR)/man8/portgate-preload.8 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	rm -rf $(DESTDIR)$(LIBDIR)/portgate
 	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(LIBDIR)/libportgate.so* \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \

@@ -122,7 +122,8 @@ find_shim(void)
 
 			*slash = '\0';
 			for (size_t i = 0; i < nitems(where) && path == NULL; i++) {
-				if (asprintf(&path, "%s%s/%s", self, where[i], PG_PRELOAD_LIB) < 0) {
+				if (asprintf(&path, "%s%s/%s", self, where[i], PG_PRELOAD_LIB) <
+				    0) {
 					path = NULL;
 				} else if (access(path, F_OK) < 0) {
 					free(path);

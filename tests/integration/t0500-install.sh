@@ -28,7 +28,9 @@ test_expect_success 'the broker, the shim, their man pages and the systemd unit 
 	test -f "$DEST/usr/lib/portgate/libportgate-preload.so" &&
 	test -f "$DEST/usr/share/man/man8/portgated.8" &&
 	test -f "$DEST/usr/share/man/man8/portgate-preload.8" &&
-	grep "^ExecStart=/usr/sbin/portgated" "$DEST/usr/lib/systemd/system/portgated.service"
+	grep "^ExecStart=/usr/sbin/portgated" "$DEST/usr/lib/systemd/system/portgated.service" &&
+	grep "^ExecStart=/usr/bin/portgate kernel watch" \
+		"$DEST/usr/lib/systemd/system/portgate-kernel-watch.service"
 '
 test_expect_success 'the pkg-config file names the installed prefix' '
 	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
