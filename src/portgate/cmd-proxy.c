@@ -44,7 +44,8 @@ struct proxy_options {
 	unsigned idle_timeout_ms;
 	unsigned connect_timeout_ms;
 	bool copy;
-	char **argv; /* PROG ARGS..., NULL without PROG */
+	int proxy_protocol; /* 0, 1 or 2 */
+	char **argv;	    /* PROG ARGS..., NULL without PROG */
 };
 
 struct supervisor {
@@ -92,6 +93,7 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "connect-timeout", required_argument, NULL, 'c' },
 		{ "copy", no_argument, NULL, 'C' },
+		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	int c;
@@ -127,6 +129,15 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			break;
 		case 'C':
 			o->copy = true;
+			break;
+		case 'P':
+			if (strcmp(optarg, "v1") == 0)
+				o->proxy_protocol = 1;
+			else if (strcmp(optarg, "v2") == 0)
+				o->proxy_protocol = 2;
+			else
+				usage_die("proxy", "bad --proxy-protocol '%s': expected v1 or v2",
+					  optarg);
 			break;
 		case ':':
 			usage_die("proxy", "option '%s' needs an argument", argv[optind - 1]);
@@ -461,6 +472,7 @@ cmd_proxy(int argc, char **argv)
 	cfg.idle_timeout_ms = o.idle_timeout_ms;
 	cfg.connect_timeout_ms = o.connect_timeout_ms;
 	cfg.copy = o.copy;
+	cfg.proxy_protocol = o.proxy_protocol;
 	cfg.check_owner = o.argv != NULL;
 	cfg.owner_uid = o.user != NULL ? t.cred.uid : geteuid();
 	cfg.event_fd = sup.sigfd;

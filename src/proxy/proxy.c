@@ -23,6 +23,7 @@
 
 #include "macro.h"
 #include "proxy.h"
+#include "proxyproto.h"
 #include "shovel.h"
 
 #define MAX_EVENTS	256
@@ -291,6 +292,27 @@ conn_retry_later(struct pg_proxy *p, struct conn *c, int err)
 	c->retry_delay = c->retry_delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : c->retry_delay * 2;
 }
 
+/* Queue the PROXY protocol header: the first bytes the backend gets. */
+static int
+send_proxy_header(struct pg_proxy *p, struct conn *c)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t slen = sizeof(src), dlen = sizeof(dst);
+	char hdr[PG_PROXYPROTO_MAX];
+	int n;
+
+	/* ENOTCONN: the client left while we connected. */
+	if (getpeername(c->client, (struct sockaddr *)&src, &slen) < 0 ||
+	    getsockname(c->client, (struct sockaddr *)&dst, &dlen) < 0)
+		return -errno;
+	n = pg_proxyproto_build((enum pg_proxyproto)p->cfg.proxy_protocol,
+				(const struct sockaddr *)&src, (const struct sockaddr *)&dst, hdr,
+				sizeof(hdr));
+	if (n < 0)
+		return n;
+	return pg_shovel_preload(&c->up, hdr, (size_t)n);
+}
+
 /* The backend accepted: check who it is, then start moving bytes. */
 static void
 conn_established(struct pg_proxy *p, struct conn *c)
@@ -324,6 +346,14 @@ conn_established(struct pg_proxy *p, struct conn *c)
 			     "set up a connection's buffers; closing it");
 		conn_close(p, c);
 		return;
+	}
+	if (p->cfg.proxy_protocol != 0) {
+		r = send_proxy_header(p, c);
+		if (r < 0) {
+			plog(p, PG_PROXY_LOG_DEBUG, -r, "the client's address (PROXY header)");
+			conn_close(p, c);
+			return;
+		}
 	}
 	c->state = CONN_OPEN;
 	p->nwaiting--;
@@ -493,7 +523,8 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	struct pg_proxy *p;
 	int r;
 
-	if (cfg->nlisten == 0 || cfg->backend_len == 0)
+	if (cfg->nlisten == 0 || cfg->backend_len == 0 || cfg->proxy_protocol < 0 ||
+	    cfg->proxy_protocol > 2)
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)

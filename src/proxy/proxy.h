@@ -24,6 +24,7 @@ struct pg_proxy_config {
 	unsigned idle_timeout_ms;    /* 0: none */
 	unsigned connect_timeout_ms; /* how long a client waits for the backend */
 	bool copy;		     /* read/write instead of splice */
+	int proxy_protocol;	     /* 0, or 1/2: send a PROXY protocol v1/v2 header first */
 	bool check_owner;	     /* AF_UNIX: the backend's peer uid must be owner_uid or 0 */
 	uid_t owner_uid;
 	/* An extra fd to watch (e.g. a signalfd): event() returns non-zero to stop the loop. */

@@ -55,6 +55,29 @@ pg_shovel_free(struct pg_shovel *s)
 	s->buf = NULL;
 }
 
+int
+pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len)
+{
+	ssize_t n;
+
+	if (s->len != 0 || len > 4096 || len > s->cap)
+		return -EINVAL;
+	if (s->buf != NULL) {
+		memcpy(s->buf, data, len);
+		s->off = 0;
+		s->len = len;
+		return 0;
+	}
+	/* The pipe is empty and holds at least a page: the write is whole. */
+	n = write(s->pipe[1], data, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	s->len = len;
+	return 0;
+}
+
 /* splice() is not supported between these fds: go on with a buffer (nothing is held yet). */
 static int
 fall_back_to_copy(struct pg_shovel *s)

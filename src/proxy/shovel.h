@@ -31,6 +31,12 @@ int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);
 
 /*
+ * Queue len bytes (at most a page) to go out before anything read from the
+ * source; only on a fresh shovel.  Returns 0 or -errno.
+ */
+int pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len);
+
+/*
  * Move what can be moved now from in to out, both non-blocking, at most
  * budget bytes.  Returns the bytes moved (0: blocked or done), or -errno for
  * an error on either socket.  *ret_more is set when the budget ran out and

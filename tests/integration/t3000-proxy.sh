@@ -211,6 +211,10 @@ http {
 	server { listen @LISTEN@; root $TMP/www; }
 }
 EOF2
+# The same nginx behind --proxy-protocol: it answers with the client address it was told.
+sed -e 's|^pid .*|pid '"$NG"'/nginx-pp.pid;|' \
+	-e 's|server { listen @LISTEN@; root .*|server { listen @LISTEN@ proxy_protocol; return 200 "$proxy_protocol_addr:$proxy_protocol_port"; }|' \
+	"$NG/nginx.tmpl" >"$NG/pp.tmpl"
 cat >"$NG/run.sh" <<'EOF2'
 #!/bin/sh
 # Started by portgate proxy as PROG: listen where it says, then become nginx.
@@ -218,8 +222,9 @@ case $PORTGATE_BACKEND in
 unix:*) listen="unix:${PORTGATE_BACKEND#unix:}" ;;
 tcp:*) listen=${PORTGATE_BACKEND#tcp:} ;;
 esac
-sed "s|@LISTEN@|$listen|" "$NGDIR/nginx.tmpl" >"$NGDIR/nginx.conf"
-exec nginx -e "$NGDIR/error.log" -c "$NGDIR/nginx.conf"
+t=${NGTMPL:-nginx}
+sed "s|@LISTEN@|$listen|" "$NGDIR/$t.tmpl" >"$NGDIR/$t.conf"
+exec nginx -e "$NGDIR/error.log" -c "$NGDIR/$t.conf"
 EOF2
 chmod 755 "$NG/run.sh"
 chown -R pgt-px-srv "$NG"
@@ -283,6 +288,18 @@ for mode in splice copy; do
 		"$PY" "$TMP/cap.py" $((PORT + 7)) "$TMP/req" &&
 		stop_proxy
 	'
+
+	for v in v1 v2; do
+		PP=$((PORT + 200 + ${v#v}))
+		test_expect_success "$mode: --proxy-protocol $v: nginx sees curl's address and port" '
+			start_proxy $PP $COPY --proxy-protocol $v -u pgt-px-srv -- \
+				env NGDIR="$NG" NGTMPL=pp "$NG/run.sh" &&
+			out=$(curl -sS --max-time 20 -w " %{local_port}" http://127.0.0.1:$PP/) &&
+			echo "$out" && set -- $out &&
+			test "$1" = "127.0.0.1:$2" &&
+			stop_proxy
+		'
+	done
 
 	test_expect_success "$mode: --idle-timeout closes a silent connection, not before" '
 		start_proxy $((PORT + 9)) $COPY --idle-timeout 1 -- "$PY" "$TMP/echo.py" &&
