@@ -195,6 +195,7 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/portgate $(DESTDIR)$(BINDIR)/portgate
+	ln -sf portgate $(DESTDIR)$(BINDIR)/launch_socket_server
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/portgate $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(B)/portgated $(DESTDIR)$(SBINDIR)/portgated
@@ -221,7 +222,8 @@ uninstall:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	rm -rf $(DESTDIR)$(LIBDIR)/portgate
-	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(LIBDIR)/libportgate.so* \
+	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(BINDIR)/launch_socket_server \
+		$(DESTDIR)$(LIBDIR)/libportgate.so* \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
 		$(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3 \

@@ -39,6 +39,7 @@ struct proxy_options {
 	const char **listen;
 	size_t nlisten;
 	bool inherit;
+	const char *fdname; /* --inherit: only the sockets of this LISTEN_FDNAMES name */
 	const char *to;
 	unsigned max_connections;
 	unsigned idle_timeout_ms;
@@ -88,6 +89,7 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "user", required_argument, NULL, 'u' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "inherit", no_argument, NULL, 'I' },
+		{ "fdname", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
@@ -114,6 +116,9 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			break;
 		case 'I':
 			o->inherit = true;
+			break;
+		case 'F':
+			o->fdname = optarg;
 			break;
 		case 't':
 			o->to = optarg;
@@ -149,6 +154,9 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		o->argv = argv + optind;
 	if (o->inherit && o->nlisten > 0)
 		usage_die("proxy", "give either -l SPEC or --inherit, not both");
+	if (o->fdname != NULL && !o->inherit)
+		usage_die("proxy", "--fdname '%s' picks inherited sockets: it needs --inherit",
+			  o->fdname);
 	if (!o->inherit && o->nlisten == 0)
 		usage_die("proxy", "no sockets to accept on: give -l SPEC or --inherit");
 	if (o->to == NULL && o->argv == NULL)
@@ -207,7 +215,11 @@ get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bo
 	int *fds;
 
 	if (o->inherit) {
-		int n = portgate_listen_fds(1, NULL);
+		/* Without LISTEN_FDNAMES the sockets have no names: --fdname takes them all. */
+		bool named = o->fdname != NULL && getenv("LISTEN_FDNAMES") != NULL;
+		char **names = NULL;
+		int n = portgate_listen_fds(1, named ? &names : NULL);
+		size_t k = 0;
 
 		if (n < 0)
 			die_errno(EXIT_TEMPFAIL, -n, "proxy: take over the inherited sockets");
@@ -221,6 +233,10 @@ get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bo
 			int fd = PORTGATE_LISTEN_FDS_START + i, on = 0, type = 0;
 			socklen_t len = sizeof(on);
 
+			if (named && strcmp(names[i], o->fdname) != 0) {
+				(void)close(fd); /* another name: not ours to serve */
+				continue;
+			}
 			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 			    type != SOCK_STREAM)
 				die(EXIT_TEMPFAIL, "proxy: inherited fd %d is not a stream socket",
@@ -231,9 +247,13 @@ get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bo
 				    "proxy: inherited fd %d is not listening (was the port in "
 				    "use?)",
 				    fd);
-			fds[i] = fd;
+			fds[k++] = fd;
 		}
-		*ret_n = (size_t)n;
+		portgate_free_names(names);
+		if (k == 0)
+			die(EXIT_TEMPFAIL,
+			    "proxy: no inherited socket is named '%s' (LISTEN_FDNAMES)", o->fdname);
+		*ret_n = k;
 		return fds;
 	}
 
@@ -500,4 +520,86 @@ cmd_proxy(int argc, char **argv)
 	}
 	closep(&sup.sigfd);
 	return sup.status;
+}
+
+/*
+ * The launch_socket_server drop-in (portgate invoked under that name):
+ * "launch_socket_server PROG [ARGS...]" or "launch_socket_server -", mapped
+ * onto "portgate proxy --inherit --fdname NAME [--to ...] [-- PROG ARGS...]".
+ * The sockets come from socket activation (LISTEN_FDS), those named
+ * $LAUNCH_DAEMON_SOCKET_NAME (default "Socket") in LISTEN_FDNAMES, or all of
+ * them when there are no names.  The backend is $LAUNCH_PROGRAM_TCP_ADDRESS
+ * (HOST:PORT, first), else $LAUNCH_PROGRAM_SOCKET_PATH, else a socket in a
+ * fresh private directory told to PROG.  $PORTGATE_PROXY_PROTOCOL=v1|v2 sends
+ * the client's address.  Runs as the invoking user (launchd's UserName).
+ */
+int cmd_launch_socket_server(int argc, char **argv);
+
+#define LSS_EXIT_USAGE 1 /* launch_socket_server's status for usage errors */
+
+int
+cmd_launch_socket_server(int argc, char **argv)
+{
+	char *name = getenv("LAUNCH_DAEMON_SOCKET_NAME");
+	const char *tcp = getenv("LAUNCH_PROGRAM_TCP_ADDRESS");
+	const char *path = getenv("LAUNCH_PROGRAM_SOCKET_PATH");
+	char *pp = getenv("PORTGATE_PROXY_PROTOCOL");
+	_cleanup_free_ char *to = NULL;
+	char **args;
+	int n = 0;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: %s <program> [<arg> ...]\n"
+			"       %s -\n"
+			"Forward connections on the sockets named $LAUNCH_DAEMON_SOCKET_NAME "
+			"(default Socket)\nto $LAUNCH_PROGRAM_TCP_ADDRESS or "
+			"$LAUNCH_PROGRAM_SOCKET_PATH; see portgate(1).\n",
+			argv[0], argv[0]);
+		return argc < 2 ? LSS_EXIT_USAGE : EXIT_OK;
+	}
+	if (name == NULL || name[0] == '\0') {
+		name = (char *)"Socket";
+		if (setenv("LAUNCH_DAEMON_SOCKET_NAME", name, 1) < 0)
+			die_errno(EXIT_TEMPFAIL, errno,
+				  "launch_socket_server: set the environment");
+	}
+	if (tcp != NULL && tcp[0] != '\0') {
+		if (asprintf(&to, "tcp:%s", tcp) < 0)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "launch_socket_server: allocate memory");
+	} else if (path != NULL && path[0] != '\0') {
+		if (asprintf(&to, "unix:%s", path) < 0)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "launch_socket_server: allocate memory");
+	} else if (strcmp(argv[1], "-") == 0) {
+		die(LSS_EXIT_USAGE,
+		    "launch_socket_server: please set LAUNCH_PROGRAM_TCP_ADDRESS or "
+		    "LAUNCH_PROGRAM_SOCKET_PATH");
+	}
+
+	/* proxy --inherit --fdname NAME [--to TO] [--proxy-protocol V] [-- PROG ARGS...] */
+	args = calloc((size_t)argc + 10, sizeof(*args));
+	if (args == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "launch_socket_server: allocate memory");
+	args[n++] = (char *)"proxy";
+	args[n++] = (char *)"--inherit";
+	args[n++] = (char *)"--fdname";
+	args[n++] = name;
+	if (to != NULL) {
+		args[n++] = (char *)"--to";
+		args[n++] = to;
+	}
+	if (pp != NULL && pp[0] != '\0') {
+		args[n++] = (char *)"--proxy-protocol";
+		args[n++] = pp;
+	}
+	if (strcmp(argv[1], "-") != 0) {
+		args[n++] = (char *)"--";
+		for (int i = 1; i < argc; i++)
+			args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	optind = 0;
+	n = cmd_proxy(n, args);
+	free(args);
+	return n;
 }

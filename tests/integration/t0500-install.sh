@@ -15,6 +15,7 @@ test_expect_success 'make install into a DESTDIR' '
 '
 test_expect_success 'the program, library, header, pkg-config file and man pages are there' '
 	test -x "$DEST/usr/bin/portgate" &&
+	test "$(readlink "$DEST/usr/bin/launch_socket_server")" = portgate &&
 	test -f "$DEST/usr/lib/libportgate.so.0" && test -L "$DEST/usr/lib/libportgate.so" &&
 	test -f "$DEST/usr/lib/libportgate.a" &&
 	test -f "$DEST/usr/include/portgate.h" &&

@@ -94,6 +94,36 @@ except ConnectionResetError:
 print(hashlib.sha256(out).hexdigest(), len(out), "%.2f" % (time.monotonic() - t0))
 PYEOF
 
+# A server written for launch_socket_server: it binds where LAUNCH_PROGRAM_SOCKET_PATH
+# (or LAUNCH_PROGRAM_TCP_ADDRESS) says and answers every request with what it was told.
+cat >"$TMP/lss.py" <<'PYEOF'
+import os, socket
+tcp = os.environ.get("LAUNCH_PROGRAM_TCP_ADDRESS")
+path = os.environ.get("LAUNCH_PROGRAM_SOCKET_PATH")
+if tcp:
+    h, p = tcp.rsplit(":", 1)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((h, int(p)))
+else:
+    if os.path.exists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(path)
+s.listen(16)
+body = ("%s %s\n" % (os.environ.get("LAUNCH_DAEMON_SOCKET_NAME"), tcp or path)).encode()
+while True:
+    c, _ = s.accept()
+    req = b""
+    while b"\r\n\r\n" not in req:
+        b = c.recv(4096)
+        if not b:
+            break
+        req += b
+    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    c.close()
+PYEOF
+
 # At a cap of 2: two idle connections held, a third is not served until one closes.
 cat >"$TMP/cap.py" <<'PYEOF'
 import socket, sys
@@ -365,6 +395,64 @@ test_expect_success 'with a tiny fd limit, EMFILE does not stop the proxy' '
 	"$PY" "$TMP/client.py" 8105 --file "$TMP/req" >"$TMP/out" &&
 	test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
 	kill -0 $p
+'
+mkdir -p "$TMP/bin" && ln -s "$PG" "$TMP/bin/launch_socket_server"
+LSS=$TMP/bin/launch_socket_server
+
+test_expect_code 1 'launch_socket_server without a program prints its usage' '
+	"$LSS" 2>"$TMP/err"; rc=$?; grep "usage: .*launch_socket_server <program>" "$TMP/err"; exit $rc
+'
+
+test_expect_code 1 'launch_socket_server - without a backend says which variables to set' '
+	env -u LAUNCH_PROGRAM_TCP_ADDRESS -u LAUNCH_PROGRAM_SOCKET_PATH "$LSS" - 2>"$TMP/err"; rc=$?
+	grep -F "please set LAUNCH_PROGRAM_TCP_ADDRESS or LAUNCH_PROGRAM_SOCKET_PATH" "$TMP/err" &&
+	exit $rc
+'
+
+test_expect_success 'launch_socket_server PROG: the socket named Socket, a private backend path' '
+	"$PG" run -l 127.0.0.1:8301 --fdname Socket -- "$LSS" "$PY" "$TMP/lss.py" \
+		2>"$TMP/lss1.log" &
+	px_track $!
+	wait_listen 8301 || exit 1
+	out=$(curl -sS --max-time 20 http://127.0.0.1:8301/) && echo "$out" &&
+	case $out in "Socket "*/portgate-proxy.??????/backend.sock) ;; *) exit 1 ;; esac &&
+	test "$(stat -c %a "$(dirname "${out#Socket }")")" = 700
+'
+
+test_expect_success 'launch_socket_server: LAUNCH_DAEMON_SOCKET_NAME picks one of the named sockets' '
+	LAUNCH_DAEMON_SOCKET_NAME=Web "$PG" run -l 127.0.0.1:8302 -l 127.0.0.1:8303 \
+		--fdname Other:Web -- "$LSS" "$PY" "$TMP/lss.py" 2>"$TMP/lss2.log" &
+	px_track $!
+	wait_listen 8303 || exit 1
+	out=$(curl -sS --max-time 20 http://127.0.0.1:8303/) && echo "$out" &&
+	case $out in "Web "*) ;; *) exit 1 ;; esac &&
+	! curl -sS --max-time 5 http://127.0.0.1:8302/
+'
+
+test_expect_code 111 'launch_socket_server: a socket name that was not passed is named' '
+	LAUNCH_DAEMON_SOCKET_NAME=Nope "$PG" run -l 127.0.0.1:8304 --fdname Socket -- \
+		"$LSS" "$PY" "$TMP/lss.py" 2>"$TMP/err"; rc=$?
+	grep -F "no inherited socket is named '"'"'Nope'"'"'" "$TMP/err" && exit $rc
+'
+
+test_expect_success 'launch_socket_server -: an existing backend on LAUNCH_PROGRAM_TCP_ADDRESS' '
+	LAUNCH_PROGRAM_TCP_ADDRESS=127.0.0.1:8306 "$PY" "$TMP/lss.py" &
+	px_track $!
+	wait_listen 8306 || exit 1
+	LAUNCH_PROGRAM_TCP_ADDRESS=127.0.0.1:8306 "$PG" run -l 127.0.0.1:8305 --fdname Socket -- \
+		"$LSS" - 2>"$TMP/lss3.log" &
+	px_track $!
+	wait_listen 8305 || exit 1
+	test "$(curl -sS --max-time 20 http://127.0.0.1:8305/)" = "None 127.0.0.1:8306"
+'
+
+test_expect_success 'launch_socket_server as a user, PORTGATE_PROXY_PROTOCOL=v2 to nginx' '
+	"$PG" run -u pgt-px-srv -E PORTGATE_PROXY_PROTOCOL=v2 -l 127.0.0.1:8307 --fdname Socket -- \
+		"$LSS" env NGDIR="$NG" NGTMPL=pp "$NG/run.sh" 2>"$TMP/lss4.log" &
+	px_track $!
+	wait_listen 8307 || exit 1
+	out=$(curl -sS --max-time 20 -w " %{local_port}" http://127.0.0.1:8307/) &&
+	echo "$out" && set -- $out && test "$1" = "127.0.0.1:$2"
 '
 px_reap
 test_done
