@@ -66,6 +66,8 @@ int cmd_deny(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+/* portgate invoked as launch_socket_server (argv[0]): the drop-in, in cmd-proxy.c. */
+int cmd_launch_socket_server(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -533,7 +533,6 @@ cmd_proxy(int argc, char **argv)
  * fresh private directory told to PROG.  $PORTGATE_PROXY_PROTOCOL=v1|v2 sends
  * the client's address.  Runs as the invoking user (launchd's UserName).
  */
-int cmd_launch_socket_server(int argc, char **argv);
 
 #define LSS_EXIT_USAGE 1 /* launch_socket_server's status for usage errors */
 

@@ -234,11 +234,8 @@ main(int argc, char **argv)
 	cli.config_dir = pg_config_dir_default();
 	cli.authbind_dir = pg_authbind_dir_default();
 	/* Installed as launch_socket_server too: that tool's command line, no global options. */
-	if (argc > 0 && strcmp(base ? base + 1 : argv[0], "launch_socket_server") == 0) {
-		int cmd_launch_socket_server(int argc, char **argv); /* cmd-proxy.c */
-
+	if (argc > 0 && strcmp(base ? base + 1 : argv[0], "launch_socket_server") == 0)
 		return cmd_launch_socket_server(argc, argv);
-	}
 	while ((c = getopt_long(argc, argv, "+c:hvV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
