@@ -4,11 +4,15 @@
  * goes first; only a TCP/UDP bind to an INET/INET6 port that the kernel refuses
  * with EACCES (or EADDRINUSE: portgated --hold may be keeping the port for its
  * owner) is handed to portgated, which binds that very socket (BIND_THIS).
+ * Each thread keeps its connection to portgated for the next such bind
+ * (portgate-preload(8), "The connection").
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -32,6 +36,43 @@ typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
  * fork() could catch held.
  */
 static _Atomic(bind_fn) next_bind;
+
+/*
+ * This thread's connection to portgated, opened on its first brokered bind,
+ * close-on-exec.  broker.c uses it only in the process, with the credentials
+ * and while the fd is the socket that opened it; the key's destructor closes
+ * it when the thread exits.  pthread_once holds nothing across a fork().
+ */
+static __thread struct pg_broker_conn conn;
+static __thread volatile sig_atomic_t conn_busy; /* set while this thread uses conn */
+static pthread_once_t conn_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t conn_key;
+static bool conn_key_ok;
+
+static void
+conn_destroy(void *arg)
+{
+	int saved = errno;
+
+	pg_broker_conn_close(arg);
+	errno = saved;
+}
+
+static void
+conn_key_create(void)
+{
+	conn_key_ok = pthread_key_create(&conn_key, conn_destroy) == 0;
+}
+
+/* Have conn closed at thread exit; false if it cannot be, and must not outlive the call. */
+static bool
+conn_register(void)
+{
+	(void)pthread_once(&conn_key_once, conn_key_create);
+	if (!conn_key_ok)
+		return false;
+	return pthread_getspecific(conn_key) != NULL || pthread_setspecific(conn_key, &conn) == 0;
+}
 
 static int
 raw_bind(int fd, const struct sockaddr *sa, socklen_t len)
@@ -168,7 +209,19 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 		errno = kernel_errno;
 		return -1;
 	}
-	r = pg_broker_bind_this(NULL, fd, &b, &res);
+	if (conn_busy) {
+		/* A signal handler's bind() in the middle of ours: its own connection. */
+		r = pg_broker_bind_this(NULL, fd, &b, &res);
+	} else {
+		conn_busy = 1;
+		if (conn_register()) {
+			r = pg_broker_conn_bind_this(&conn, NULL, fd, &b, &res);
+		} else {
+			pg_broker_conn_close(&conn);
+			r = pg_broker_bind_this(NULL, fd, &b, &res);
+		}
+		conn_busy = 0;
+	}
 	if (r < 0) {
 		if (debug_line)
 			debug("bind(fd %d, %s): %s; portgated at '%s' not reachable (%s)", fd,

@@ -3,7 +3,8 @@
  * options set before bind(), and report what bind() did to errno and options.
  *
  *   pg-bind-opts [--reuseport] [--v6only 0|1] [--storage] [--unspec] [--twice]
- *                [--threads | --fork] tcp|udp ADDR PORT...
+ *                [--threads | --fork | --fork-between | --closefrom FILE | --wait-stdin |
+ *                 --setuid UID] tcp|udp ADDR PORT...
  *
  * One socket per PORT, of ADDR's family ("127.0.0.1", "::1", "[::]",
  * "::ffff:127.0.0.1").  --reuseport and --v6only set SO_REUSEPORT and
@@ -11,8 +12,15 @@
  * sockaddr_storage); --unspec sends 0.0.0.0 as AF_UNSPEC to an AF_INET socket;
  * --twice binds a second socket (same options) to each port afterwards;
  * --threads binds every PORT in its own thread, released together; --fork
- * binds in a forked child.  errno is set to EDOM before each bind().  One line
- * per PORT, in order:
+ * binds in a forked child.  The others test the connection the preload shim
+ * keeps: --fork-between binds the first PORT, forks, binds the second in the
+ * child, then the rest in the parent (one more line: "parent=PID child=PID");
+ * --closefrom binds the first PORT, closes
+ * every fd >= 3, opens FILE (read-write) on fds 3 to 15, binds the rest, and
+ * then checks that those fds are still FILE, at offset 0, and FILE still empty
+ * (one more line: "files=ok" or what is wrong); --wait-stdin prints each
+ * line at once and reads a line from stdin before each bind after the first.
+ * errno is set to EDOM before each bind().  One line per PORT, in order:
  *
  *   PORT ok addr=A port=P reuseport=0|1 v6only=0|1|- errno=kept|NAME [twice=ok|NAME]
  *   PORT NAME errno=...		(bind failed: NAME is the errno name, e.g. EACCES)
@@ -27,7 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,8 +49,12 @@ struct opts {
 	int family;
 	struct sockaddr_storage ss; /* the address, port filled in per bind */
 	int reuseport, v6only;	    /* -1: leave the default */
-	bool storage, unspec, twice, threads, fork;
+	bool storage, unspec, twice, threads, fork, fork_between, wait_stdin;
+	const char *closefrom; /* FILE */
+	long setuid;	       /* -1: stay who we are */
 };
+
+#define FILE_FD_LAST 15 /* --closefrom: FILE is opened on fds 3..FILE_FD_LAST */
 
 struct job {
 	const struct opts *o;
@@ -62,7 +77,8 @@ static _Noreturn void
 usage(void)
 {
 	fprintf(stderr, "usage: pg-bind-opts [--reuseport] [--v6only 0|1] [--storage] [--unspec] "
-			"[--twice] [--threads | --fork] tcp|udp ADDR PORT...\n");
+			"[--twice] [--threads | --fork | --fork-between | --closefrom FILE | "
+			"--wait-stdin] tcp|udp ADDR PORT...\n");
 	exit(2);
 }
 
@@ -168,6 +184,58 @@ thread_main(void *arg)
 	return NULL;
 }
 
+/* What a daemon does: close every fd from 3 up, whatever it is. */
+static void
+close_from_3(void)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = 3; fd < max; fd++)
+		(void)close(fd);
+}
+
+/* Open path on fds 3..FILE_FD_LAST (the lowest free ones after close_from_3()). */
+static int
+open_file_fds(const char *path, ino_t *ret_ino)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd != 3 || fstat(fd, &st) < 0)
+		return -1;
+	*ret_ino = st.st_ino;
+	for (int want = 4; want <= FILE_FD_LAST; want++)
+		if (fcntl(3, F_DUPFD_CLOEXEC, want) != want)
+			return -1;
+	return 0;
+}
+
+/* Are fds 3..FILE_FD_LAST still path's file, at offset 0, and is it still empty? */
+static void
+check_file_fds(ino_t ino, char *line, size_t size)
+{
+	for (int fd = 3; fd <= FILE_FD_LAST; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0) {
+			snprintf(line, size, "files=fd %d: %s", fd, errname(errno));
+			return;
+		}
+		if (!S_ISREG(st.st_mode) || st.st_ino != ino) {
+			snprintf(line, size, "files=fd %d is no longer the file", fd);
+			return;
+		}
+		if (st.st_size != 0 || lseek(fd, 0, SEEK_CUR) != 0) {
+			snprintf(line, size, "files=fd %d: size %lld offset %lld", fd,
+				 (long long)st.st_size, (long long)lseek(fd, 0, SEEK_CUR));
+			return;
+		}
+	}
+	snprintf(line, size, "files=ok");
+}
+
 static int
 parse_addr(const char *text, struct opts *o)
 {
@@ -199,7 +267,7 @@ parse_addr(const char *text, struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .reuseport = -1, .v6only = -1 };
+	struct opts o = { .reuseport = -1, .v6only = -1, .setuid = -1 };
 	struct job jobs[MAX_PORTS];
 	pthread_t tids[MAX_PORTS];
 	int i = 1, njobs = 0, failed = 0;
@@ -220,10 +288,20 @@ main(int argc, char **argv)
 			o.threads = true;
 		else if (strcmp(argv[i], "--fork") == 0)
 			o.fork = true;
+		else if (strcmp(argv[i], "--fork-between") == 0)
+			o.fork_between = true;
+		else if (strcmp(argv[i], "--closefrom") == 0 && i + 1 < argc)
+			o.closefrom = argv[++i];
+		else if (strcmp(argv[i], "--wait-stdin") == 0)
+			o.wait_stdin = true;
+		else if (strcmp(argv[i], "--setuid") == 0 && i + 1 < argc)
+			o.setuid = strtol(argv[++i], NULL, 10);
 		else
 			usage();
 	}
-	if (argc - i < 3 || argc - i - 2 > MAX_PORTS || (o.threads && o.fork))
+	if (argc - i < 3 || argc - i - 2 > MAX_PORTS ||
+	    o.threads + o.fork + o.fork_between + !!o.closefrom + o.wait_stdin + (o.setuid >= 0) >
+		    1)
 		usage();
 	if (strcmp(argv[i], "tcp") == 0)
 		o.type = SOCK_STREAM;
@@ -260,6 +338,89 @@ main(int argc, char **argv)
 				return 2;
 			return WEXITSTATUS(status);
 		}
+	}
+	if (o.fork_between) {
+		/* The parent binds, the child binds (and reports), the parent binds the rest. */
+		int status;
+		pid_t pid;
+
+		if (njobs < 3)
+			usage();
+		run_job(&jobs[0]);
+		printf("%s\n", jobs[0].line);
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0) {
+			perror("pg-bind-opts: fork");
+			return 2;
+		}
+		if (pid == 0) {
+			run_job(&jobs[1]);
+			printf("%s\n", jobs[1].line);
+			exit(jobs[1].failed);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+			return 2;
+		failed = jobs[0].failed | WEXITSTATUS(status);
+		for (i = 2; i < njobs; i++) {
+			run_job(&jobs[i]);
+			printf("%s\n", jobs[i].line);
+			failed |= jobs[i].failed;
+		}
+		printf("parent=%d child=%d\n", (int)getpid(), (int)pid);
+		return failed;
+	}
+	if (o.closefrom) {
+		char files[128];
+		ino_t ino;
+
+		if (njobs < 2)
+			usage();
+		run_job(&jobs[0]);
+		fflush(stdout);
+		close_from_3();
+		if (open_file_fds(o.closefrom, &ino) < 0) {
+			fprintf(stderr, "pg-bind-opts: cannot open %s on fds 3..%d\n", o.closefrom,
+				FILE_FD_LAST);
+			return 2;
+		}
+		for (i = 1; i < njobs; i++)
+			run_job(&jobs[i]);
+		check_file_fds(ino, files, sizeof(files));
+		for (i = 0; i < njobs; i++) {
+			printf("%s\n", jobs[i].line);
+			failed |= jobs[i].failed;
+		}
+		printf("%s\n", files);
+		return failed | (strcmp(files, "files=ok") != 0);
+	}
+	if (o.setuid >= 0) {
+		run_job(&jobs[0]);
+		if (setgroups(0, NULL) < 0 || setgid((gid_t)o.setuid) < 0 ||
+		    setuid((uid_t)o.setuid) < 0) {
+			perror("pg-bind-opts: setuid");
+			return 2;
+		}
+		for (i = 1; i < njobs; i++)
+			run_job(&jobs[i]);
+		for (i = 0; i < njobs; i++) {
+			printf("%s\n", jobs[i].line);
+			failed |= jobs[i].failed;
+		}
+		return failed;
+	}
+	if (o.wait_stdin) {
+		char buf[64];
+
+		for (i = 0; i < njobs; i++) {
+			if (i > 0 && fgets(buf, sizeof(buf), stdin) == NULL)
+				return 2;
+			run_job(&jobs[i]);
+			printf("%s\n", jobs[i].line);
+			fflush(stdout);
+			failed |= jobs[i].failed;
+		}
+		return failed;
 	}
 	if (o.threads) {
 		if (pthread_barrier_init(&start, NULL, (unsigned)njobs) != 0)

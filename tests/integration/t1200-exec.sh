@@ -238,6 +238,44 @@ test_expect_success 'a forked child (no exec) binds through the shim' '
 	out_is "80 ok addr=127.0.0.1 port=80 reuseport=0 v6only=- errno=kept"
 '
 
+# --- the connection the shim keeps (one per thread) ---------------------------------------------
+
+# portgated logs the pid the kernel gives for the connection: the child's bind
+# must come on a connection of its own, not the one it inherited.
+test_expect_success 'after a fork the child binds on its own connection, and the parent again' '
+	alice "$OPTS" --fork-between tcp 127.0.0.1 90 91 92 &&
+	has "90 ok addr=127.0.0.1 port=90 reuseport=0 v6only=- errno=kept" &&
+	has "91 ok addr=127.0.0.1 port=91 reuseport=0 v6only=- errno=kept" &&
+	has "92 ok addr=127.0.0.1 port=92 reuseport=0 v6only=- errno=kept" && err_empty &&
+	parent=$(sed -n "s/^parent=\([0-9]*\) child=.*/\1/p" "$OUT") &&
+	child=$(sed -n "s/^parent=.* child=\([0-9]*\)$/\1/p" "$OUT") &&
+	tail -n 3 "$TMP/portgated.log" >"$TMP/fork.log" &&
+	grep "allow uid=$A_UID pid=$parent bind=tcp/127.0.0.1:90 " "$TMP/fork.log" >/dev/null &&
+	grep "allow uid=$A_UID pid=$child bind=tcp/127.0.0.1:91 " "$TMP/fork.log" >/dev/null &&
+	grep "allow uid=$A_UID pid=$parent bind=tcp/127.0.0.1:92 " "$TMP/fork.log" >/dev/null ||
+	{ cat "$OUT" "$TMP/fork.log"; false; }
+'
+
+test_expect_success 'a program that closes every fd and reuses the numbers: its files are untouched' '
+	: >"$TMP/files" && chown pgt-alice "$TMP/files" &&
+	alice "$OPTS" --closefrom "$TMP/files" tcp 127.0.0.1 90 91 92 &&
+	has "90 ok addr=127.0.0.1 port=90 reuseport=0 v6only=- errno=kept" &&
+	has "91 ok addr=127.0.0.1 port=91 reuseport=0 v6only=- errno=kept" &&
+	has "92 ok addr=127.0.0.1 port=92 reuseport=0 v6only=- errno=kept" &&
+	has "files=ok" && err_empty && ! test -s "$TMP/files"
+'
+
+# portgated judges a connection by who opened it: a process that drops from root
+# to pgt-bob must not keep binding as root on the connection root opened.
+test_expect_success 'root without CAP_NET_BIND_SERVICE binds, drops to pgt-bob: now refused' '
+	{ setpriv --bounding-set=-net_bind_service -- "$PG" exec -- \
+		"$OPTS" --setuid "$B_UID" tcp 127.0.0.1 80 80 >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	has "80 ok addr=127.0.0.1 port=80 reuseport=0 v6only=- errno=kept" &&
+	has "80 EACCES errno=EACCES" && err_empty &&
+	tail -n 2 "$TMP/portgated.log" | grep "allow uid=0 .*bind=tcp/127.0.0.1:80 " >/dev/null &&
+	tail -n 1 "$TMP/portgated.log" | grep "deny uid=$B_UID .*bind=tcp/127.0.0.1:80 " >/dev/null
+'
+
 test_expect_success 'ports the kernel allows never reach portgated' '
 	n=$(grep -c . "$TMP/portgated.log") &&
 	alice "$BIND" tcp 127.0.0.1 8080 && out_is ok && alice "$BIND" tcp 127.0.0.1 0 && out_is ok &&
@@ -387,6 +425,28 @@ test_expect_success 'pgt-bob: portgate run is refused with portgated'"'"'s reaso
 test_expect_success 'a program that binds in a loop through the shim gets every bind' '
 	$AS_ALICE "$PG" exec -- "$HELPERS/pg-bind-loop" tcp 127.0.0.1 96 --max 500 --seconds 60 \
 		>"$OUT" 2>"$ERR" && grep "^total=500 ok=500 " "$OUT" || { cat "$OUT" "$ERR"; tail -n 5 "$TMP/portgated.log"; false; }
+'
+
+# One process binds, portgated restarts, the same process binds again: the kept
+# connection is dead, and the request is sent once more on a new one.
+rm -f "$TMP/go"
+mkfifo "$TMP/go"
+$AS_ALICE "$PG" exec -- "$OPTS" --wait-stdin tcp 127.0.0.1 90 91 <"$TMP/go" >"$OUT" 2>"$ERR" &
+RPID=$!
+track_pid "$RPID"
+exec 7>"$TMP/go"
+_end=$(($(date +%s) + 10))
+until grep "^90 " "$OUT" >/dev/null || [ "$(date +%s)" -gt "$_end" ]; do sleep 0.05; done
+stop_portgated
+start_portgated
+echo go >&7
+exec 7>&-
+wait "$RPID"
+RRC=$?
+test_expect_success 'a portgated restart between two binds of one process: the second still works' '
+	test "$RRC" = 0 &&
+	has "90 ok addr=127.0.0.1 port=90 reuseport=0 v6only=- errno=kept" &&
+	has "91 ok addr=127.0.0.1 port=91 reuseport=0 v6only=- errno=kept" && err_empty
 '
 
 test_expect_success 'a stopped portgated costs a bounded wait, then EACCES (not a hang)' '
