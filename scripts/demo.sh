@@ -139,6 +139,34 @@ kill "$daemon_pid"
 wait "$daemon_pid" || true
 daemon_pid=""
 
+say "The proxy: a server that can only listen on a UNIX socket, served on port 80"
+cat >"$TMP/unix-only.py" <<'PY'
+import http.server, os, socketserver
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"Hello from a UNIX-socket-only server, behind portgate proxy.\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def address_string(self):
+        return "unix"
+    def log_message(self, *args):
+        pass
+path = os.environ["PORTGATE_BACKEND"].removeprefix("unix:")
+socketserver.UnixStreamServer(path, Handler).serve_forever()
+PY
+echo "\$ $PG proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 $TMP/unix-only.py &"
+"$PG" proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 "$TMP/unix-only.py" 2>/dev/null &
+server_pid=$!
+i=0
+until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+run curl -s http://127.0.0.1/
+stop_server
+
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
 	say "The kernel path: the same policy in eBPF bind hooks, for every program, even static ones"
