@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,6 +45,8 @@ struct proxy_options {
 	unsigned max_connections;
 	unsigned idle_timeout_ms;
 	unsigned connect_timeout_ms;
+	unsigned drain_timeout_ms;
+	unsigned udp_idle_timeout_ms;
 	bool copy;
 	int proxy_protocol; /* 0, 1 or 2 */
 	char **argv;	    /* PROG ARGS..., NULL without PROG */
@@ -53,6 +56,11 @@ struct supervisor {
 	int sigfd;
 	pid_t child;
 	int status; /* exit status of the proxy */
+	struct pg_proxy *proxy;
+	int *fds; /* the listening sockets, closed when draining starts */
+	size_t nfds;
+	unsigned drain_timeout_ms;
+	bool draining;
 };
 
 static unsigned
@@ -94,6 +102,8 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "drain-timeout", required_argument, NULL, 'D' },
+		{ "udp-idle-timeout", required_argument, NULL, 'U' },
 		{ "copy", no_argument, NULL, 'C' },
 		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ 0 },
@@ -132,6 +142,12 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		case 'c':
 			o->connect_timeout_ms = parse_seconds("--connect-timeout", optarg);
 			break;
+		case 'D':
+			o->drain_timeout_ms = parse_seconds("--drain-timeout", optarg);
+			break;
+		case 'U':
+			o->udp_idle_timeout_ms = parse_seconds("--udp-idle-timeout", optarg);
+			break;
 		case 'C':
 			o->copy = true;
 			break;
@@ -163,22 +179,30 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		usage_die("proxy", "no backend: give --to unix:PATH or tcp:HOST:PORT, or a PROG");
 }
 
-/* "unix:PATH" or "tcp:HOST:PORT" (HOST may be "[v6]") into cfg->backend. */
+/*
+ * "unix:PATH", "tcp:HOST:PORT" (HOST may be "[v6]"), "unix-dgram:PATH" or
+ * "udp:HOST:PORT" into cfg->backend and cfg->backend_type.
+ */
 static void
 parse_backend(const char *to, struct pg_proxy_config *cfg)
 {
-	if (strncmp(to, "unix:", 5) == 0) {
+	bool dgram = strncmp(to, "unix-dgram:", 11) == 0 || strncmp(to, "udp:", 4) == 0;
+
+	cfg->backend_type = dgram ? SOCK_DGRAM : SOCK_STREAM;
+	if (strncmp(to, "unix:", 5) == 0 || strncmp(to, "unix-dgram:", 11) == 0) {
 		struct sockaddr_un *un = (struct sockaddr_un *)&cfg->backend;
-		size_t len = strlen(to + 5);
+		const char *path = strchr(to, ':') + 1;
+		size_t len = strlen(path);
 
 		if (len == 0 || len >= sizeof(un->sun_path))
 			usage_die("proxy", "bad --to '%s': the path must have 1 to %zu bytes", to,
 				  sizeof(un->sun_path) - 1);
 		un->sun_family = AF_UNIX;
-		memcpy(un->sun_path, to + 5, len + 1);
+		memcpy(un->sun_path, path, len + 1);
 		cfg->backend_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-	} else if (strncmp(to, "tcp:", 4) == 0) {
-		struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	} else if (strncmp(to, "tcp:", 4) == 0 || strncmp(to, "udp:", 4) == 0) {
+		struct addrinfo hints = { .ai_socktype = dgram ? SOCK_DGRAM : SOCK_STREAM,
+					  .ai_flags = AI_NUMERICSERV };
 		struct addrinfo *ai = NULL;
 		char host[256];
 		const char *h = to + 4, *colon = strrchr(h, ':');
@@ -186,14 +210,14 @@ parse_backend(const char *to, struct pg_proxy_config *cfg)
 		int r;
 
 		if (colon == NULL || colon == h || colon[1] == '\0')
-			usage_die("proxy", "bad --to '%s': expected tcp:HOST:PORT", to);
+			usage_die("proxy", "bad --to '%s': expected %.3s:HOST:PORT", to, to);
 		hlen = (size_t)(colon - h);
 		if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
 			h++;
 			hlen -= 2;
 		}
 		if (hlen == 0 || hlen >= sizeof(host))
-			usage_die("proxy", "bad --to '%s': expected tcp:HOST:PORT", to);
+			usage_die("proxy", "bad --to '%s': expected %.3s:HOST:PORT", to, to);
 		memcpy(host, h, hlen);
 		host[hlen] = '\0';
 		r = getaddrinfo(host, colon + 1, &hints, &ai);
@@ -203,7 +227,10 @@ parse_backend(const char *to, struct pg_proxy_config *cfg)
 		cfg->backend_len = ai->ai_addrlen;
 		freeaddrinfo(ai);
 	} else {
-		usage_die("proxy", "bad --to '%s': expected unix:PATH or tcp:HOST:PORT", to);
+		usage_die("proxy",
+			  "bad --to '%s': expected unix:PATH, tcp:HOST:PORT, unix-dgram:PATH or "
+			  "udp:HOST:PORT",
+			  to);
 	}
 }
 
@@ -238,10 +265,15 @@ get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bo
 				continue;
 			}
 			if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-			    type != SOCK_STREAM)
-				die(EXIT_TEMPFAIL, "proxy: inherited fd %d is not a stream socket",
+			    (type != SOCK_STREAM && type != SOCK_DGRAM))
+				die(EXIT_TEMPFAIL,
+				    "proxy: inherited fd %d is not a stream or datagram socket",
 				    fd);
 			len = sizeof(on);
+			if (type == SOCK_DGRAM) {
+				fds[k++] = fd; /* bound, nothing to listen */
+				continue;
+			}
 			if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
 				die(EXIT_TEMPFAIL,
 				    "proxy: inherited fd %d is not listening (was the port in "
@@ -268,8 +300,8 @@ get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bo
 		if (pg_spec_to_bind(&specs[i], &binds[i]) < 0)
 			usage_die("proxy", "bad listen spec '%s': not a single address",
 				  o->listen[i]);
-		if (binds[i].proto != PG_PROTO_TCP)
-			usage_die("proxy", "bad listen spec '%s': only tcp is proxied",
+		if (binds[i].proto != PG_PROTO_TCP && binds[i].proto != PG_PROTO_UDP)
+			usage_die("proxy", "bad listen spec '%s': only tcp and udp are proxied",
 				  o->listen[i]);
 	}
 	if (root && o->user != NULL) {
@@ -340,8 +372,8 @@ child_env(const struct proxy_options *o, const struct privdrop_target *t, const 
 	for (size_t i = 0; i < nitems(drop); i++)
 		(void)unsetenv(drop[i]);
 	r |= setenv("PORTGATE_BACKEND", to, 1);
-	if (strncmp(to, "unix:", 5) == 0)
-		r |= setenv("LAUNCH_PROGRAM_SOCKET_PATH", to + 5, 1);
+	if (strncmp(to, "unix:", 5) == 0 || strncmp(to, "unix-dgram:", 11) == 0)
+		r |= setenv("LAUNCH_PROGRAM_SOCKET_PATH", strchr(to, ':') + 1, 1);
 	else
 		r |= setenv("LAUNCH_PROGRAM_TCP_ADDRESS", to + 4, 1);
 	if (r != 0)
@@ -369,7 +401,24 @@ start_child(const struct proxy_options *o, const struct privdrop_target *t, bool
 		  "exec '%s'", o->argv[0]);
 }
 
-/* Signals: forward TERM/INT/HUP to PROG; stop when PROG ends (or, without PROG, on TERM/INT). */
+/* TERM: close the listening sockets and let the open connections finish. */
+static void
+start_drain(struct supervisor *s)
+{
+	if (s->draining)
+		return;
+	s->draining = true;
+	if (s->proxy != NULL)
+		pg_proxy_drain(s->proxy, s->drain_timeout_ms);
+	for (size_t i = 0; i < s->nfds; i++)
+		closep(&s->fds[i]);
+}
+
+/*
+ * Signals: forward TERM/INT/HUP to PROG; TERM also starts a drain.  Stop when
+ * PROG ends (once a drain is over: pg_proxy_run() returns then), or without
+ * PROG on INT.
+ */
 static int
 on_signal(void *userdata)
 {
@@ -380,17 +429,19 @@ on_signal(void *userdata)
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		int sig = (int)si.ssi_signo, st;
 
+		if (sig == SIGTERM)
+			start_drain(s);
 		if (sig == SIGCHLD) {
 			while (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
 				s->status = WIFEXITED(st)     ? WEXITSTATUS(st)
 					    : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
 							      : EXIT_TEMPFAIL;
 				s->child = -1;
-				stop = 1;
+				stop = !s->draining;
 			}
 		} else if (s->child > 0) {
 			(void)kill(s->child, sig);
-		} else if (sig != SIGHUP) {
+		} else if (sig == SIGINT) {
 			s->status = EXIT_OK;
 			stop = 1;
 		}
@@ -426,7 +477,10 @@ raise_nofile(void)
 int
 cmd_proxy(int argc, char **argv)
 {
-	struct proxy_options o = { .max_connections = 1024, .connect_timeout_ms = 10000 };
+	struct proxy_options o = { .max_connections = 1024,
+				   .connect_timeout_ms = 10000,
+				   .drain_timeout_ms = 10000,
+				   .udp_idle_timeout_ms = 60000 };
 	struct pg_proxy_config cfg = { .event_fd = -1 };
 	struct privdrop_target t = { 0 };
 	struct supervisor sup = { .sigfd = -1, .child = -1, .status = EXIT_OK };
@@ -462,6 +516,18 @@ cmd_proxy(int argc, char **argv)
 		to = to_buf;
 	}
 	parse_backend(to, &cfg);
+	for (size_t i = 0; i < nlisten; i++) {
+		int type = 0;
+		socklen_t len = sizeof(type);
+
+		if (getsockopt(fds[i], SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+		    type != cfg.backend_type)
+			usage_die("proxy", "%s listening socket needs a %s backend, not '%s'%s",
+				  type == SOCK_DGRAM ? "a udp" : "a stream",
+				  type == SOCK_DGRAM ? "datagram" : "stream", to,
+				  type == SOCK_DGRAM ? " (--to udp:HOST:PORT or unix-dgram:PATH)"
+						     : "");
+	}
 
 	if (o.argv != NULL) {
 		sigemptyset(&mask);
@@ -491,6 +557,7 @@ cmd_proxy(int argc, char **argv)
 	cfg.max_connections = o.max_connections;
 	cfg.idle_timeout_ms = o.idle_timeout_ms;
 	cfg.connect_timeout_ms = o.connect_timeout_ms;
+	cfg.udp_idle_timeout_ms = o.udp_idle_timeout_ms;
 	cfg.copy = o.copy;
 	cfg.proxy_protocol = o.proxy_protocol;
 	cfg.check_owner = o.argv != NULL;
@@ -500,10 +567,25 @@ cmd_proxy(int argc, char **argv)
 	cfg.log = log_cb;
 	cfg.userdata = &sup;
 
+	sup.fds = fds;
+	sup.nfds = nlisten;
+	sup.drain_timeout_ms = o.drain_timeout_ms;
 	r = pg_proxy_new(&cfg, &proxy);
+	sup.proxy = proxy;
 	if (r == 0)
 		r = pg_proxy_run(proxy);
 	pg_proxy_free(proxy);
+	sup.proxy = NULL;
+	/* The drain is over: now wait for PROG, still forwarding signals to it. */
+	while (r == 0 && sup.child > 0) {
+		struct pollfd pfd = { .fd = sup.sigfd, .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		(void)on_signal(&sup);
+	}
 	if (r < 0) {
 		if (sup.child > 0)
 			(void)kill(sup.child, SIGTERM);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +35,10 @@
 #define RETRY_MAX_MS	250
 #define FAST_TICK_MS	10    /* while connects wait or accepting is paused */
 #define LOG_INTERVAL_MS 10000 /* rate limit of the per-connection warnings */
+#define DGRAM_BURST	64    /* datagrams per wakeup of one socket */
+#define DGRAM_MAX	65536 /* the largest datagram relayed */
 
-enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_BACKEND, TAG_EVENT };
+enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_BACKEND, TAG_EVENT, TAG_DGRAM, TAG_SESSION };
 
 struct tag {
 	enum tag_kind kind;
@@ -58,8 +61,21 @@ struct conn {
 
 struct listener {
 	struct tag tag;
-	int fd;
+	int fd; /* -1 once draining */
 	bool armed;
+	bool dgram; /* a bound datagram socket: relayed, never disarmed */
+};
+
+/* One datagram client: its address and a socket connected to the backend. */
+struct session {
+	struct session *prev, *next; /* all sessions, or the dead list */
+	struct tag tag;
+	struct listener *l; /* where the client's datagrams arrive and replies leave */
+	int fd;
+	bool dead;
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	uint64_t last_active;
 };
 
 struct ratelimit {
@@ -74,9 +90,12 @@ struct pg_proxy {
 	struct tag event_tag;
 	struct conn *conns, *dead, *more;
 	size_t nconns, nwaiting; /* nwaiting: CONNECTING or WAITING */
-	bool accept_paused;
-	uint64_t accept_resume, next_sweep;
-	struct ratelimit rl_backend, rl_accept, rl_setup;
+	struct session *sessions, *dead_sessions;
+	size_t nsessions;
+	char *dgram_buf; /* DGRAM_MAX bytes, with datagram listeners only */
+	bool accept_paused, draining;
+	uint64_t accept_resume, next_sweep, drain_deadline;
+	struct ratelimit rl_backend, rl_accept, rl_setup, rl_sessions;
 };
 
 static uint64_t
@@ -130,20 +149,25 @@ backend_name(const struct pg_proxy *p, char *buf, size_t size)
 	const struct sockaddr_storage *ss = &p->cfg.backend;
 	char host[64];
 
+	bool dgram = p->cfg.backend_type == SOCK_DGRAM;
+
 	if (ss->ss_family == AF_UNIX) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
 
-		(void)snprintf(buf, size, "unix:%.*s", (int)sizeof(un->sun_path), un->sun_path);
+		(void)snprintf(buf, size, "%s:%.*s", dgram ? "unix-dgram" : "unix",
+			       (int)sizeof(un->sun_path), un->sun_path);
 	} else if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 
 		(void)inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		(void)snprintf(buf, size, "tcp:%s:%u", host, ntohs(in->sin_port));
+		(void)snprintf(buf, size, "%s:%s:%u", dgram ? "udp" : "tcp", host,
+			       ntohs(in->sin_port));
 	} else {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 
 		(void)inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		(void)snprintf(buf, size, "tcp:[%s]:%u", host, ntohs(in6->sin6_port));
+		(void)snprintf(buf, size, "%s:[%s]:%u", dgram ? "udp" : "tcp", host,
+			       ntohs(in6->sin6_port));
 	}
 	return buf;
 }
@@ -164,6 +188,8 @@ arm_listeners(struct pg_proxy *p, bool on)
 		struct listener *l = &p->listeners[i];
 		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &l->tag };
 
+		if (l->fd < 0 || l->dgram)
+			continue;
 		if (l->armed != on && epoll_ctl(p->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
 			l->armed = on;
 	}
@@ -418,6 +444,8 @@ on_backend_event(struct pg_proxy *p, struct conn *c, uint32_t events)
 static void
 on_accept(struct pg_proxy *p, struct listener *l)
 {
+	if (l->fd < 0)
+		return; /* draining */
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct conn *c;
 		int fd, r;
@@ -478,6 +506,213 @@ on_accept(struct pg_proxy *p, struct listener *l)
 	}
 }
 
+static void
+session_close(struct pg_proxy *p, struct session *s)
+{
+	if (s->dead)
+		return;
+	s->dead = true;
+	closep(&s->fd);
+	s->fd = -1;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		p->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = NULL;
+	s->next = p->dead_sessions;
+	p->dead_sessions = s;
+	p->nsessions--;
+}
+
+static bool
+addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b, socklen_t len)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return memcmp(a, b, len) == 0;
+}
+
+/* The session of this client on this socket, moved to the front (recent first). */
+static struct session *
+session_find(struct pg_proxy *p, struct listener *l, const struct sockaddr_storage *from,
+	     socklen_t len)
+{
+	for (struct session *s = p->sessions; s != NULL; s = s->next) {
+		if (s->l != l || s->client_len != len || !addr_equal(&s->client, from, len))
+			continue;
+		if (s != p->sessions) {
+			s->prev->next = s->next;
+			if (s->next)
+				s->next->prev = s->prev;
+			s->prev = NULL;
+			s->next = p->sessions;
+			p->sessions->prev = s;
+			p->sessions = s;
+		}
+		return s;
+	}
+	return NULL;
+}
+
+/* AF_UNIX with a PROG: the socket file must be the owner's (or root's). */
+static int
+check_dgram_owner(const struct pg_proxy *p)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&p->cfg.backend;
+	struct stat st;
+
+	if (!p->cfg.check_owner || un->sun_family != AF_UNIX || un->sun_path[0] == '\0')
+		return 0;
+	if (lstat(un->sun_path, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != p->cfg.owner_uid))
+		return -EPERM;
+	return 0;
+}
+
+static struct session *
+session_new(struct pg_proxy *p, struct listener *l, const struct sockaddr_storage *from,
+	    socklen_t len)
+{
+	const struct sockaddr_storage *be = &p->cfg.backend;
+	struct session *s;
+	char name[160];
+	int fd, r;
+
+	if (p->cfg.max_connections > 0 && p->nsessions >= p->cfg.max_connections) {
+		plog_limited(p, &p->rl_sessions, PG_PROXY_LOG_WARN, 0,
+			     "%zu datagram sessions open (the cap): dropping a new client's "
+			     "datagram",
+			     p->nsessions);
+		return NULL;
+	}
+	r = check_dgram_owner(p);
+	if (r < 0) {
+		plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, -r,
+			     "backend %s: refused (not a socket of the expected owner); dropping "
+			     "a datagram",
+			     backend_name(p, name, sizeof(name)));
+		return NULL;
+	}
+	fd = socket(be->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+			     "create a datagram socket for the backend");
+		return NULL;
+	}
+	if (be->ss_family == AF_UNIX) {
+		/* Autobind: an abstract address the backend's replies can reach. */
+		struct sockaddr_un self = { .sun_family = AF_UNIX };
+
+		if (bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	if (connect(fd, (const struct sockaddr *)be, p->cfg.backend_len) < 0) {
+		r = -errno;
+		plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, -r,
+			     "backend %s: connect; dropping a datagram",
+			     backend_name(p, name, sizeof(name)));
+		closep(&fd);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	*s = (struct session){ .tag = { TAG_SESSION, s }, .l = l, .fd = fd, .client_len = len };
+	memcpy(&s->client, from, len);
+	r = epoll_add(p, fd, EPOLLIN, &s->tag);
+	if (r < 0) {
+		free(s);
+		goto fail;
+	}
+	s->next = p->sessions;
+	if (p->sessions)
+		p->sessions->prev = s;
+	p->sessions = s;
+	p->nsessions++;
+	return s;
+fail:
+	plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r, "set up a datagram session");
+	closep(&fd);
+	return NULL;
+}
+
+/* A client's datagrams: each to the backend through the client's own session. */
+static void
+on_datagram(struct pg_proxy *p, struct listener *l)
+{
+	char name[160];
+
+	for (int i = 0; i < DGRAM_BURST && l->fd >= 0; i++) {
+		struct sockaddr_storage from;
+		socklen_t len = sizeof(from);
+		struct session *s;
+		ssize_t n;
+
+		n = recvfrom(l->fd, p->dgram_buf, DGRAM_MAX, MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &len);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			plog(p, PG_PROXY_LOG_DEBUG, errno, "receive a datagram");
+			continue;
+		}
+		if (len > sizeof(from))
+			continue;
+		s = session_find(p, l, &from, len);
+		if (s == NULL)
+			s = session_new(p, l, &from, len);
+		if (s == NULL)
+			continue;
+		s->last_active = now_ms();
+		if (send(s->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK)
+			plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, errno,
+				     "backend %s: send a datagram; dropped it",
+				     backend_name(p, name, sizeof(name)));
+	}
+}
+
+/* The backend's replies: back to the session's client from the listening socket. */
+static void
+on_session(struct pg_proxy *p, struct session *s)
+{
+	for (int i = 0; i < DGRAM_BURST; i++) {
+		ssize_t n = recv(s->fd, p->dgram_buf, DGRAM_MAX, MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			if (errno == ECONNREFUSED)
+				continue; /* an earlier datagram found nobody; sends report it */
+			plog(p, PG_PROXY_LOG_DEBUG, errno, "receive from the backend");
+			session_close(p, s);
+			return;
+		}
+		s->last_active = now_ms();
+		if (sendto(s->l->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT,
+			   (const struct sockaddr *)&s->client, s->client_len) < 0)
+			plog(p, PG_PROXY_LOG_DEBUG, errno, "send a reply to a datagram client");
+	}
+}
+
 /* Timers: connect deadlines and retries, idle timeouts, the accept pause. */
 static void
 sweep(struct pg_proxy *p, uint64_t now)
@@ -498,19 +733,42 @@ sweep(struct pg_proxy *p, uint64_t now)
 			conn_close(p, c);
 		}
 	}
+	for (struct session *s = p->sessions, *next; s != NULL; s = next) {
+		next = s->next;
+		if (p->cfg.udp_idle_timeout_ms > 0 &&
+		    now - s->last_active >= p->cfg.udp_idle_timeout_ms) {
+			plog(p, PG_PROXY_LOG_DEBUG, 0, "closing an idle datagram session");
+			session_close(p, s);
+		}
+	}
+}
+
+static uint64_t
+idle_tick(unsigned timeout_ms)
+{
+	return timeout_ms / 4 > 1000 ? 1000 : timeout_ms / 4 + 1;
 }
 
 /* Milliseconds epoll_wait() may sleep. */
 static int
 next_timeout(struct pg_proxy *p, uint64_t now)
 {
-	uint64_t tick;
+	uint64_t tick = UINT64_MAX;
 
 	if (p->nwaiting > 0 || p->accept_paused)
 		tick = FAST_TICK_MS;
-	else if (p->cfg.idle_timeout_ms > 0 && p->nconns > 0)
-		tick = p->cfg.idle_timeout_ms / 4 > 1000 ? 1000 : p->cfg.idle_timeout_ms / 4 + 1;
-	else
+	if (p->cfg.idle_timeout_ms > 0 && p->nconns > 0 && idle_tick(p->cfg.idle_timeout_ms) < tick)
+		tick = idle_tick(p->cfg.idle_timeout_ms);
+	if (p->cfg.udp_idle_timeout_ms > 0 && p->nsessions > 0 &&
+	    idle_tick(p->cfg.udp_idle_timeout_ms) < tick)
+		tick = idle_tick(p->cfg.udp_idle_timeout_ms);
+	if (p->draining) {
+		uint64_t left = p->drain_deadline > now ? p->drain_deadline - now : 0;
+
+		if (left < tick)
+			tick = left;
+	}
+	if (tick == UINT64_MAX)
 		return p->more != NULL ? 0 : -1;
 	if (p->next_sweep == 0 || p->next_sweep > now + tick)
 		p->next_sweep = now + tick;
@@ -523,8 +781,10 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	struct pg_proxy *p;
 	int r;
 
+	int want = cfg->backend_type == SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
+
 	if (cfg->nlisten == 0 || cfg->backend_len == 0 || cfg->proxy_protocol < 0 ||
-	    cfg->proxy_protocol > 2)
+	    cfg->proxy_protocol > 2 || (cfg->backend_type != 0 && cfg->backend_type != want))
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
@@ -539,12 +799,28 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct listener *l = &p->listeners[i];
-		int flags = fcntl(cfg->listen_fds[i], F_GETFL);
+		int flags = fcntl(cfg->listen_fds[i], F_GETFL), type = 0;
+		socklen_t len = sizeof(type);
 
 		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
-		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
 			r = -errno;
 			goto fail;
+		}
+		if (type != want) {
+			r = -ESOCKTNOSUPPORT; /* a listener the backend's type cannot serve */
+			goto fail;
+		}
+		if (type == SOCK_DGRAM) {
+			l->dgram = true;
+			l->tag.kind = TAG_DGRAM;
+			if (p->dgram_buf == NULL)
+				p->dgram_buf = malloc(DGRAM_MAX);
+			if (p->dgram_buf == NULL) {
+				r = -ENOMEM;
+				goto fail;
+			}
 		}
 		r = epoll_add(p, l->fd, EPOLLIN, &l->tag);
 		if (r < 0)
@@ -561,6 +837,39 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 fail:
 	pg_proxy_free(p);
 	return r;
+}
+
+void
+pg_proxy_drain(struct pg_proxy *p, unsigned timeout_ms)
+{
+	if (p->draining)
+		return;
+	p->draining = true;
+	p->drain_deadline = now_ms() + timeout_ms;
+	for (size_t i = 0; i < p->cfg.nlisten; i++) {
+		struct listener *l = &p->listeners[i];
+
+		if (l->fd >= 0)
+			(void)epoll_ctl(p->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+		l->fd = -1;
+		l->armed = false;
+	}
+	/* Datagram sessions have nothing to finish; their replies would need the listeners. */
+	while (p->sessions != NULL)
+		session_close(p, p->sessions);
+	plog(p, PG_PROXY_LOG_INFO, 0, "draining: %zu connections open, waiting up to %u ms",
+	     p->nconns, timeout_ms);
+}
+
+static void
+reap_dead_sessions(struct pg_proxy *p)
+{
+	while (p->dead_sessions != NULL) {
+		struct session *s = p->dead_sessions;
+
+		p->dead_sessions = s->next;
+		free(s);
+	}
 }
 
 int
@@ -599,6 +908,16 @@ pg_proxy_run(struct pg_proxy *p)
 				if (p->cfg.event(p->cfg.userdata) != 0)
 					stop = true;
 				break;
+			case TAG_DGRAM:
+				on_datagram(p, t->ptr);
+				break;
+			case TAG_SESSION: {
+				struct session *s = t->ptr;
+
+				if (!s->dead)
+					on_session(p, s);
+				break;
+			}
 			}
 		}
 		/* Connections whose budget ran out get another turn. */
@@ -614,8 +933,15 @@ pg_proxy_run(struct pg_proxy *p)
 			sweep(p, now);
 		}
 		reap_dead(p);
+		reap_dead_sessions(p);
 		if (stop)
 			return 0;
+		if (p->draining && (p->nconns == 0 || now_ms() >= p->drain_deadline)) {
+			if (p->nconns > 0)
+				plog(p, PG_PROXY_LOG_WARN, 0,
+				     "drain timed out: closing %zu connections", p->nconns);
+			return 0;
+		}
 	}
 }
 
@@ -633,6 +959,10 @@ pg_proxy_free(struct pg_proxy *p)
 	while (p->conns != NULL)
 		conn_close(p, p->conns);
 	reap_dead(p);
+	while (p->sessions != NULL)
+		session_close(p, p->sessions);
+	reap_dead_sessions(p);
+	free(p->dgram_buf);
 	closep(&p->epfd);
 	free(p->listeners);
 	free(p);

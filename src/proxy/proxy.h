@@ -16,16 +16,23 @@
 enum { PG_PROXY_LOG_ERR = 0, PG_PROXY_LOG_WARN, PG_PROXY_LOG_INFO, PG_PROXY_LOG_DEBUG };
 
 struct pg_proxy_config {
-	const int *listen_fds; /* listening stream sockets; the engine makes them non-blocking */
+	/*
+	 * Listening stream sockets, or bound datagram sockets (all of the
+	 * backend's type); the engine makes them non-blocking.
+	 */
+	const int *listen_fds;
 	size_t nlisten;
 	struct sockaddr_storage backend; /* AF_UNIX, AF_INET or AF_INET6 */
 	socklen_t backend_len;
-	unsigned max_connections;    /* 0: no cap */
-	unsigned idle_timeout_ms;    /* 0: none */
-	unsigned connect_timeout_ms; /* how long a client waits for the backend */
-	bool copy;		     /* read/write instead of splice */
-	int proxy_protocol;	     /* 0, or 1/2: send a PROXY protocol v1/v2 header first */
-	bool check_owner;	     /* AF_UNIX: the backend's peer uid must be owner_uid or 0 */
+	int backend_type;	      /* SOCK_STREAM (also 0) or SOCK_DGRAM */
+	unsigned max_connections;     /* 0: no cap; datagram sessions count too */
+	unsigned udp_idle_timeout_ms; /* a datagram session's idle timeout; 0: none */
+	unsigned idle_timeout_ms;     /* 0: none */
+	unsigned connect_timeout_ms;  /* how long a client waits for the backend */
+	bool copy;		      /* read/write instead of splice */
+	int proxy_protocol;	      /* 0, or 1/2: send a PROXY protocol v1/v2 header first */
+	/* AF_UNIX: the backend's peer uid (datagram: its socket file's) must be owner_uid or 0 */
+	bool check_owner;
 	uid_t owner_uid;
 	/* An extra fd to watch (e.g. a signalfd): event() returns non-zero to stop the loop. */
 	int event_fd;
@@ -39,8 +46,18 @@ struct pg_proxy;
 /* Returns 0 and a new engine in *ret, or -errno.  The fds stay the caller's. */
 int pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret);
 
-/* Serve until cfg->event() asks to stop (returns 0) or the loop fails (-errno). */
+/*
+ * Serve until cfg->event() asks to stop or a drain is over (returns 0), or
+ * the loop fails (-errno).
+ */
 int pg_proxy_run(struct pg_proxy *p);
+
+/*
+ * Stop accepting: the listening fds leave the loop at once (the caller may
+ * close them now), datagram sessions end, and pg_proxy_run() returns 0 once
+ * the open connections have finished or timeout_ms has passed.  Idempotent.
+ */
+void pg_proxy_drain(struct pg_proxy *p, unsigned timeout_ms);
 
 /* Connections open now (for tests and status). */
 size_t pg_proxy_connections(const struct pg_proxy *p);

@@ -68,11 +68,14 @@ a.add_argument("--pidfile")
 a.add_argument("--no-shut", action="store_true")
 o = a.parse_args()
 s = socket.create_connection(("127.0.0.1", o.port), timeout=o.timeout)
-if o.file:
-    with open(o.file, "rb") as f:
-        s.sendall(f.read())
-if not o.no_shut:
-    s.shutdown(socket.SHUT_WR)
+try:  # a proxy that refuses the backend may close (even reset) before we are done
+    if o.file:
+        with open(o.file, "rb") as f:
+            s.sendall(f.read())
+    if not o.no_shut:
+        s.shutdown(socket.SHUT_WR)
+except (BrokenPipeError, ConnectionResetError, OSError) as e:
+    print("send:", e, file=sys.stderr)
 if o.after:
     p = subprocess.Popen(o.after, shell=True)
     if o.pidfile:
@@ -395,6 +398,164 @@ test_expect_success 'with a tiny fd limit, EMFILE does not stop the proxy' '
 	"$PY" "$TMP/client.py" 8105 --file "$TMP/req" >"$TMP/out" &&
 	test "$(cut -d" " -f2 "$TMP/out")" = "$(wc -c <"$TMP/req")" &&
 	kill -0 $p
+'
+
+# A slow download: the first 256 KiB of DATA, then (once GO exists) the rest.
+# PX_ONCE: ignore TERM, serve one connection and exit 5 (a PROG that drains too).
+cat >"$TMP/slow.py" <<'PYEOF'
+import os, signal, socket, sys, time
+data, go, started = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3]
+addr = sys.argv[4] if len(sys.argv) > 4 else os.environ["PORTGATE_BACKEND"]
+once = os.environ.get("PX_ONCE")
+if once:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+h, p = addr[4:].rsplit(":", 1)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((h, int(p)))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(data[:1 << 18])
+    open(started, "w").close()
+    for _ in range(600):
+        if os.path.exists(go):
+            break
+        time.sleep(0.05)
+    try:
+        c.sendall(data[1 << 18:])
+    except OSError:
+        pass
+    c.close()
+    if once:
+        sys.exit(5)
+PYEOF
+
+# drain_step PROXYPID PORT: once the download runs, TERM the proxy, check that a
+# new client is refused while the proxy still lives, then let the download finish.
+cat >"$TMP/drain-step.sh" <<'EOF2'
+i=0
+while [ ! -e "$TMP/started" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM "$1"
+i=0
+while ss -Hltn "sport = :$2" | grep -q . && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+/usr/bin/python3 -c 'import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    print("connected")
+except ConnectionRefusedError:
+    print("refused")' "$2" >"$TMP/refused"
+kill -0 "$1" && echo alive >>"$TMP/refused"
+touch "$TMP/go"
+EOF2
+
+for prog in noprog prog; do
+	code=0 && [ $prog = noprog ] || code=5
+	test_expect_code "$code" \
+		"$prog: SIGTERM drains: a download in progress completes, a new client is refused" '
+		rm -f "$TMP/go" "$TMP/started" "$TMP/refused"
+		P=8110 && [ $prog = noprog ] || P=8114
+		if [ $prog = prog ]; then
+			start_proxy $P --to tcp:127.0.0.1:$((P + 1)) --drain-timeout 20 -- \
+				env PX_ONCE=1 "$PY" "$TMP/slow.py" "$TMP/bulk" "$TMP/go" "$TMP/started"
+		else
+			"$PY" "$TMP/slow.py" "$TMP/bulk" "$TMP/go" "$TMP/started" tcp:127.0.0.1:$((P + 1)) &
+			px_track $! && wait_listen $((P + 1)) &&
+			start_proxy $P --to tcp:127.0.0.1:$((P + 1)) --drain-timeout 20
+		fi || exit 1
+		"$PY" "$TMP/client.py" $P --timeout 30 --after "sh $TMP/drain-step.sh $PX_PID $P" \
+			>"$TMP/out" || exit 1
+		wait $PX_PID; rc=$?
+		cat "$TMP/out" "$TMP/refused" &&
+		test "$(cut -d" " -f1,2 "$TMP/out")" = "$BULK_SUM" &&
+		grep -x refused "$TMP/refused" && grep -x alive "$TMP/refused" &&
+		exit $rc
+	'
+done
+
+test_expect_success '--drain-timeout bounds the drain: a stuck download is cut, exit 0' '
+	rm -f "$TMP/go" "$TMP/started" &&
+	"$PY" "$TMP/slow.py" "$TMP/bulk" "$TMP/go" "$TMP/started" tcp:127.0.0.1:8113 &
+	px_track $!
+	wait_listen 8113 && start_proxy 8112 --to tcp:127.0.0.1:8113 --drain-timeout 1 || exit 1
+	"$PY" "$TMP/client.py" 8112 --timeout 30 >"$TMP/out" &
+	c=$!
+	i=0 && while [ ! -e "$TMP/started" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	t0=$(date +%s%N) && kill -TERM $PX_PID && wait $PX_PID; rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	wait $c
+	touch "$TMP/go"
+	echo "rc=$rc ${ms}ms" && cat "$TMP/out" &&
+	test $rc = 0 && test $ms -ge 800 && test $ms -lt 5000 &&
+	test "$(cut -d" " -f2 "$TMP/out")" -lt 3000000
+'
+
+# A UDP echo backend: answers "echo:DATA from:PORT" (PORT: the sender's, here a session's).
+cat >"$TMP/uecho.py" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(b"echo:" + d + b" from:%d" % a[1], a)
+PYEOF
+# Two clients: each gets its own echoes, through a session of its own that lasts.
+cat >"$TMP/uclient.py" <<'PYEOF'
+import socket, sys
+port = int(sys.argv[1])
+def ask(s, msg):
+    s.sendto(msg, ("127.0.0.1", port))
+    d, a = s.recvfrom(65536)
+    assert a == ("127.0.0.1", port), a
+    head, frm = d.rsplit(b" from:", 1)
+    assert head == b"echo:" + msg, d
+    return int(frm)
+a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for s in (a, b):
+    s.settimeout(5)
+    s.bind(("127.0.0.1", 0))
+pa, pb = ask(a, b"a1"), ask(b, b"b1")
+assert pa != pb, (pa, pb)
+assert ask(b, b"b2") == pb and ask(a, b"a2" * 1000) == pa
+print(pa, pb)
+if len(sys.argv) > 2:  # after the sessions expired: a new one
+    open(sys.argv[2], "w").close()
+    import time
+    for _ in range(200):
+        if open(sys.argv[2]).read():
+            break
+        time.sleep(0.05)
+    pa2 = ask(a, b"a3")
+    assert pa2 != pa, (pa, pa2)
+    print(pa2)
+PYEOF
+
+test_expect_success 'udp: two clients each get their own echoes; idle sessions expire' '
+	"$PY" "$TMP/uecho.py" 8121 &
+	px_track $!
+	"$PG" proxy -l udp://127.0.0.1:8120 --to udp:127.0.0.1:8121 --udp-idle-timeout 1 \
+		2>"$TMP/proxy-8120.log" &
+	PX_PID=$!
+	px_track $PX_PID
+	i=0 && while ! ss -Hlun "sport = :8120" | grep -q . && [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1)); done
+	rm -f "$TMP/expired"
+	"$PY" "$TMP/uclient.py" 8120 "$TMP/expired" >"$TMP/out" &
+	c=$!
+	i=0 && while [ ! -e "$TMP/expired" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	n=$(ss -Huan "dport = :8121" | grep -c .)
+	i=0 && while ss -Huan "dport = :8121" | grep -q . && [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1)); done
+	left=$(ss -Huan "dport = :8121" | grep -c .)
+	echo yes >"$TMP/expired"
+	wait $c; rc=$?
+	echo "sessions: $n, after the idle timeout: $left" && cat "$TMP/out" "$TMP/proxy-8120.log" &&
+	test $rc = 0 && test "$n" = 2 && test "$left" = 0 && stop_proxy
+'
+
+test_expect_code 100 'a udp listener with a stream backend is refused by name' '
+	"$PG" proxy -l udp://127.0.0.1:8122 --to tcp:127.0.0.1:8123 2>"$TMP/err"; rc=$?
+	cat "$TMP/err" && grep -F "tcp:127.0.0.1:8123" "$TMP/err" && exit $rc
 '
 mkdir -p "$TMP/bin" && ln -s "$PG" "$TMP/bin/launch_socket_server"
 LSS=$TMP/bin/launch_socket_server
