@@ -352,6 +352,19 @@ sessions_of_uid(const struct daemon *dm, uid_t uid)
 	return n;
 }
 
+/* The uid's session that has waited longest between requests, or NULL. */
+static struct session *
+oldest_idle_of_uid(const struct daemon *dm, uid_t uid)
+{
+	struct session *found = NULL;
+
+	/* New sessions go to the head: the last match is the oldest. */
+	for (struct session *s = dm->sessions; s != NULL; s = s->next)
+		if (s->peer.cred.uid == uid && s->have == 0)
+			found = s;
+	return found;
+}
+
 static void
 pause_accepting(struct daemon *dm, uint64_t now, int err)
 {
@@ -403,14 +416,27 @@ accept_clients(struct daemon *dm, uint64_t now)
 			continue;
 		}
 		if (sessions_of_uid(dm, peer.cred.uid) >= o->max_per_uid) {
+			/*
+			 * The preload shim keeps a connection per thread: make room by
+			 * closing this uid's oldest idle one (its owner reconnects when
+			 * it needs to).  Only when all are busy is the newcomer refused.
+			 * Other uids are never touched.
+			 */
+			struct session *idle = oldest_idle_of_uid(dm, peer.cred.uid);
+
 			if (pgd_ratelimit_ok(&dm->rl_uid, now, &suppressed))
 				log_warnx("uid=%u has %u connections, the limit "
-					  "(--max-clients-per-uid): disconnecting pid=%d (%u such "
-					  "messages suppressed)",
-					  (unsigned)peer.cred.uid, o->max_per_uid, (int)peer.pid,
-					  suppressed);
-			(void)close(fd);
-			continue;
+					  "(--max-clients-per-uid): %s pid=%d (%u such messages "
+					  "suppressed)",
+					  (unsigned)peer.cred.uid, o->max_per_uid,
+					  idle ? "closing its oldest idle one for"
+					       : "disconnecting",
+					  (int)peer.pid, suppressed);
+			if (idle == NULL) {
+				(void)close(fd);
+				continue;
+			}
+			session_close(dm, idle);
 		}
 		if (peer.groups_truncated)
 			log_debug("uid=%u pid=%d has more than %d groups; only the first count",

@@ -212,13 +212,28 @@ test_expect_success 'the 300 were all kept (the limit allowed them), the non-rea
 stop_daemon
 
 start_portgated --timeout 30
-test_expect_success 'by default one uid gets 64 connections: the rest are closed at once' '
+test_expect_success 'by default one uid keeps 64 connections: each new one closes its oldest idle one' '
 	mallory idle 300 2 && has connected=300 && has "open=64 closed=236" && alive
 '
 test_expect_success 'the refusals are logged without flooding' '
 	n=$(grep -c -F "uid=$M_UID has 64 connections, the limit" "$LOG") &&
 	[ "$n" -ge 1 ] && [ "$n" -le 3 ]
 '
+as_user pgt-mallory "$CLIENT" idle 64 10 >"$TMP/idle64.out" 2>&1 &
+IDLE=$!
+track_pid "$IDLE"
+i=0
+until grep -x connected=64 "$TMP/idle64.out" >/dev/null; do
+	i=$((i + 1))
+	[ $i -le 200 ] || break
+	sleep 0.05
+done
+test_expect_success 'at the limit, a new request of the same uid is still answered (a kept idle connection makes room)' '
+	grep -x connected=64 "$TMP/idle64.out" >/dev/null &&
+	as_user pgt-mallory "$CLIENT" bind-new tcp 127.0.0.1 81 >"$OUT" 2>&1 && has ok
+'
+kill "$IDLE" 2>/dev/null
+wait "$IDLE"
 stop_daemon
 
 start_portgated --timeout 30 --max-clients 20 --max-clients-per-uid 10
