@@ -215,6 +215,8 @@ install: all
 	install -m 0644 man/portgate_listen_fds.3 $(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3
 	install -m 0644 man/portgate.conf.5 $(DESTDIR)$(MANDIR)/man5/portgate.conf.5
 	install -m 0644 etc/portgate.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -D -m 0644 contrib/bash-completion/portgate \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/portgate
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/portgated $(DESTDIR)$(MANDIR)/man8/portgated.8 \
@@ -228,6 +230,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
 		$(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3 \
 		$(DESTDIR)$(MANDIR)/man5/portgate.conf.5
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/portgate
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # --- housekeeping ----------------------------------------------------------------

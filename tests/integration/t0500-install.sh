@@ -61,6 +61,10 @@ test_expect_success 'the man pages render without warnings' '
 	done
 	true
 '
+test_expect_success 'the bash completion is installed where bash-completion looks' '
+	bash -c ". \"$DEST/usr/share/bash-completion/completions/portgate\" && complete -p portgate" |
+		grep "_portgate portgate"
+'
 test_expect_success 'make uninstall removes it all' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s uninstall PREFIX=/usr DESTDIR="$DEST" &&
 	test -z "$(find "$DEST" -type f)"
