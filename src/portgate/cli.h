@@ -71,6 +71,7 @@ int cmd_launch_socket_server(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_unit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
 #endif

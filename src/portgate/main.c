@@ -38,6 +38,8 @@ const struct command commands[] = {
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- "
 	  "PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
+	{ "unit", cmd_unit, "unit launchd|systemd ...",
+	  "print a launchd plist or systemd units for a server" },
 	{ "verify", cmd_verify, "verify [DIR]",
 	  "validate a configuration; errors as file:line:col" },
 };
