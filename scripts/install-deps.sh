@@ -8,7 +8,7 @@ set -eu
 # What each package is for (see README.md, "Dependencies").
 BUILD="gcc make libc6-dev libacl1-dev libcap-ng-dev pkg-config clang llvm libbpf-dev bpftool"
 LINT="clang-format shellcheck"
-TEST="netbase nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
+TEST="netbase systemd nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
 
 missing=""
 for p in $BUILD $TEST $LINT; do

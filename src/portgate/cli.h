@@ -4,7 +4,7 @@
  * Runs as the invoking user.
  *
  * To add a subcommand: write cmd-<verb>.c with cmd_<verb>(), declare it below,
- * add a row to commands[] in main.c (kept sorted; test-commands checks it),
+ * add a row to commands[] in main.c (kept sorted; t0100-cli.sh checks it),
  * document it in man/portgate.1 and test it in tests/integration/.
  */
 #ifndef PG_CLI_H

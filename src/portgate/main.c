@@ -13,7 +13,7 @@
 
 struct cli_options cli;
 
-/* Sorted by name: lookup uses bsearch() and test-commands checks the order. */
+/* Sorted by name: lookup uses bsearch() and t0100-cli.sh checks the order. */
 const struct command commands[] = {
 	{ "allow", cmd_allow, "allow PRINCIPAL SPEC...",
 	  "grant a user or @group ports in the policy" },
