@@ -209,4 +209,8 @@ if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
 	CG=""
 fi
 
+say "Service managers: portgate writes the units people otherwise write by hand"
+run "$PG" unit systemd --name demo-web -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f /etc/lighttpd/lighttpd.conf
+run "$PG" unit launchd --label org.example.demo-web -l tcp://127.0.0.1:80 -- /usr/local/bin/server
+
 say "Done: the servers, the daemon, the users, the cgroup, the namespace and the policy are removed"
