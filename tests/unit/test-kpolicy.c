@@ -11,6 +11,7 @@
 
 #include "kpolicy.h"
 #include "tap.h"
+#include "testutil.h"
 
 #define T PG_PROTO_TCP
 #define U PG_PROTO_UDP
@@ -31,20 +32,6 @@ parse(const char *text)
 		return NULL;
 	}
 	return p;
-}
-
-static struct pg_bind
-bind_of(enum pg_proto proto, const char *addr, uint16_t port, bool dual)
-{
-	struct pg_bind b = { .proto = proto, .port = port, .dual_stack = dual };
-
-	if (inet_pton(AF_INET, addr, b.addr) == 1) {
-		b.family = AF_INET;
-	} else {
-		b.family = AF_INET6;
-		(void)inet_pton(AF_INET6, addr, b.addr);
-	}
-	return b;
 }
 
 /* Compile text (groups may be NULL) with the default limit, or return false. */

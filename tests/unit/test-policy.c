@@ -8,6 +8,7 @@
 
 #include "policy.h"
 #include "tap.h"
+#include "testutil.h"
 
 static const char conf[] = "# test policy\n"
 			   "uid:1001 tcp://127.0.0.1:80\n"		   /* 2 */
@@ -28,20 +29,6 @@ user(uid_t uid, gid_t gid, gid_t extra)
 
 	c.groups[0] = extra;
 	return c;
-}
-
-static struct pg_bind
-bind_of(enum pg_proto proto, const char *addr, uint16_t port, bool dual)
-{
-	struct pg_bind b = { .proto = proto, .port = port, .dual_stack = dual };
-
-	if (inet_pton(AF_INET, addr, b.addr) == 1) {
-		b.family = AF_INET;
-	} else {
-		b.family = AF_INET6;
-		(void)inet_pton(AF_INET6, addr, b.addr);
-	}
-	return b;
 }
 
 /* Judge and compare the decision (and the deciding line, if want_line). */
