@@ -1,5 +1,6 @@
 /*
- * cmd-proxy.c - "portgate proxy [-l SPEC... | --inherit] --to unix:PATH|tcp:HOST:PORT
+ * cmd-proxy.c - "portgate proxy [-l SPEC... | --launchd NAME... | --inherit]
+ * --to unix:PATH|tcp:HOST:PORT
  * [options] [-- PROG [ARGS...]]": accept on privileged sockets and forward each
  * connection to a local backend, optionally starting and supervising PROG, the
  * server behind it.  Runs as the invoking user; as root with -u both the proxy
@@ -26,6 +27,7 @@
 
 #include "cli-bind.h"
 #include "cli.h"
+#include "launchd.h"
 #include "log.h"
 #include "portgate.h"
 #include "privdrop.h"
@@ -39,6 +41,8 @@ struct proxy_options {
 	const char *user;
 	const char **listen;
 	size_t nlisten;
+	const char **launchd; /* --launchd NAME... */
+	size_t nlaunchd;
 	bool inherit;
 	const char *fdname; /* --inherit: only the sockets of this LISTEN_FDNAMES name */
 	const char *to;
@@ -98,6 +102,7 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "inherit", no_argument, NULL, 'I' },
 		{ "fdname", required_argument, NULL, 'F' },
+		{ "launchd", required_argument, NULL, 'L' },
 		{ "to", required_argument, NULL, 't' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
@@ -123,6 +128,12 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			if (o->listen == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'L':
+			o->launchd = reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
+			if (o->launchd == NULL)
+				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+			o->launchd[o->nlaunchd++] = optarg;
 			break;
 		case 'I':
 			o->inherit = true;
@@ -168,13 +179,14 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 	}
 	if (optind < argc)
 		o->argv = argv + optind;
-	if (o->inherit && o->nlisten > 0)
-		usage_die("proxy", "give either -l SPEC or --inherit, not both");
+	if ((o->inherit ? 1 : 0) + (o->nlisten > 0) + (o->nlaunchd > 0) > 1)
+		usage_die("proxy", "give one of -l SPEC, --launchd NAME or --inherit");
 	if (o->fdname != NULL && !o->inherit)
 		usage_die("proxy", "--fdname '%s' picks inherited sockets: it needs --inherit",
 			  o->fdname);
-	if (!o->inherit && o->nlisten == 0)
-		usage_die("proxy", "no sockets to accept on: give -l SPEC or --inherit");
+	if (!o->inherit && o->nlisten == 0 && o->nlaunchd == 0)
+		usage_die("proxy",
+			  "no sockets to accept on: give -l SPEC, --launchd NAME or --inherit");
 	if (o->to == NULL && o->argv == NULL)
 		usage_die("proxy", "no backend: give --to unix:PATH or tcp:HOST:PORT, or a PROG");
 }
@@ -234,13 +246,54 @@ parse_backend(const char *to, struct pg_proxy_config *cfg)
 	}
 }
 
-/* The sockets to accept on: inherited (socket activation) or bound from -l. */
+/*
+ * The sockets launchd bound under each --launchd NAME, in order; each must be a
+ * listening TCP or a bound UDP socket.
+ */
+static int *
+take_launchd(const struct proxy_options *o, size_t *ret_n)
+{
+	int *all = NULL;
+	size_t nall = 0;
+
+	for (size_t i = 0; i < o->nlaunchd; i++) {
+		const char *name = o->launchd[i];
+		char msg[512];
+		int *fds = NULL, r;
+		size_t n = 0;
+
+		r = pg_launchd_sockets(name, &fds, &n);
+		if (r < 0 && pg_launchd_strerror(r, name, msg, sizeof(msg)))
+			die(EXIT_TEMPFAIL, "proxy: %s", msg);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r, "proxy: take the launchd sockets of '%s'",
+				  name);
+		all = reallocarray(all, nall + n, sizeof(*all));
+		if (all == NULL)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		for (size_t k = 0; k < n; k++) {
+			const char *problem = pg_launchd_fd_problem(fds[k]);
+
+			if (problem != NULL)
+				die(EXIT_TEMPFAIL, "proxy: launchd socket '%s' (%zu of %zu) %s",
+				    name, k + 1, n, problem);
+			all[nall++] = fds[k];
+		}
+		free(fds);
+	}
+	*ret_n = nall;
+	return all;
+}
+
+/* The sockets to accept on: inherited (socket activation), from launchd, or bound from -l. */
 static int *
 get_listeners(const struct proxy_options *o, const struct privdrop_target *t, bool root,
 	      size_t *ret_n)
 {
 	int *fds;
 
+	if (o->nlaunchd > 0)
+		return take_launchd(o, ret_n);
 	if (o->inherit) {
 		/* Without LISTEN_FDNAMES the sockets have no names: --fdname takes them all. */
 		bool named = o->fdname != NULL && getenv("LISTEN_FDNAMES") != NULL;
@@ -596,6 +649,7 @@ cmd_proxy(int argc, char **argv)
 		closep(&fds[i]);
 	free(fds);
 	free(o.listen);
+	free(o.launchd);
 	if (dir != NULL) {
 		(void)unlink(to + 5);
 		(void)rmdir(dir);

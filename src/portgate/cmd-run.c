@@ -1,8 +1,9 @@
 /*
- * cmd-run.c - "portgate run [-u USER[:GROUP]] -l SPEC... -- PROG [ARGS...]": obtain
- * listening sockets, put them at fds 3.. with LISTEN_FDS (sd_listen_fds(3)), and
- * become PROG.  Runs as the invoking user.  As root with -u it judges every socket
- * by the policy for USER before binding any, then drops to USER for good.
+ * cmd-run.c - "portgate run [-u USER[:GROUP]] [-l SPEC... | --launchd NAME...] -- PROG
+ * [ARGS...]": obtain listening sockets (inherited, from launchd, bound), put them at
+ * fds 3.. with LISTEN_FDS (sd_listen_fds(3)), and become PROG.  Runs as the invoking user.  As root
+ * with -u it judges every socket by the policy for USER before binding any, then drops to USER for
+ * good.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include "broker.h"
 #include "cli-bind.h"
 #include "cli.h"
+#include "launchd.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
 #include "privdrop.h"
@@ -37,10 +39,11 @@ extern char **environ;
  * checkers quiet on the error paths.
  */
 struct run_socket {
-	const char *text; /* the -l argument, or "inherited fd N (...)" */
+	const char *text; /* the -l argument, "inherited fd N (...)" or "launchd ..." */
 	struct pg_spec spec;
 	struct pg_bind bind;
-	bool inherited;
+	bool inherited; /* inherited or from launchd: nothing to bind */
+	bool launchd;
 	bool has_bind; /* false for an inherited socket that is not TCP/UDP over IP */
 	const char *name;
 	int fd;
@@ -55,6 +58,8 @@ struct run_options {
 	size_t nlisten;
 	const char **names; /* --fdname arguments, split at ':' */
 	size_t nnames;
+	const char **launchd; /* --launchd arguments */
+	size_t nlaunchd;
 	char **argv; /* PROG ARGS... */
 };
 
@@ -190,6 +195,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 		{ "setenv", required_argument, NULL, 'E' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "fdname", required_argument, NULL, 'F' },
+		{ "launchd", required_argument, NULL, 'L' },
 		{ 0 },
 	};
 	int c;
@@ -214,6 +220,14 @@ parse_options(int argc, char **argv, struct run_options *o)
 			break;
 		case 'F':
 			parse_fdnames(o, optarg);
+			break;
+		case 'L':
+			if (!pg_fdname_is_valid(optarg))
+				usage_die("run",
+					  "bad --launchd '%s': a name is printable ASCII without "
+					  "':', at most %d characters",
+					  optarg, PG_FDNAME_MAX);
+			strv_push(&o->launchd, &o->nlaunchd, optarg);
 			break;
 		case ':':
 			usage_die("run", "option '%s' needs an argument", argv[optind - 1]);
@@ -260,6 +274,39 @@ take_inherited(struct run_socket **socks, size_t *nsocks, bool *ret_named)
 	*ret_named = named && n > 0;
 }
 
+/*
+ * Take the sockets launchd bound under each --launchd NAME, after the inherited
+ * ones, in order; each must be a listening TCP or a bound UDP socket.
+ */
+static void
+take_launchd(const struct run_options *o, struct run_socket **socks, size_t *nsocks)
+{
+	for (size_t i = 0; i < o->nlaunchd; i++) {
+		const char *name = o->launchd[i];
+		char msg[PG_FDNAME_MAX + 128];
+		int *fds = NULL, r;
+		size_t n = 0;
+
+		r = pg_launchd_sockets(name, &fds, &n);
+		if (r < 0 && pg_launchd_strerror(r, name, msg, sizeof(msg)))
+			die(EXIT_TEMPFAIL, "run: %s", msg);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r, "run: take the launchd sockets of '%s'", name);
+		*socks = xreallocarray(*socks, *nsocks + n, sizeof(**socks));
+		for (size_t k = 0; k < n; k++) {
+			const char *problem = pg_launchd_fd_problem(fds[k]);
+
+			if (problem != NULL)
+				die(EXIT_TEMPFAIL, "run: launchd socket '%s' (%zu of %zu) %s", name,
+				    k + 1, n, problem);
+			(*socks)[(*nsocks)++] = (struct run_socket){
+				.inherited = true, .launchd = true, .name = name, .fd = fds[k]
+			};
+		}
+		free(fds);
+	}
+}
+
 /* What an inherited socket is bound to, so that it can be judged like a -l socket. */
 static void
 describe_inherited(struct run_socket *s)
@@ -281,7 +328,7 @@ describe_inherited(struct run_socket *s)
 					      proto == IPPROTO_TCP ? PG_PROTO_TCP : PG_PROTO_UDP,
 					      v6only, &s->bind) == 0;
 	}
-	if (asprintf(&text, "inherited fd %d (%s)", s->fd,
+	if (asprintf(&text, "%s fd %d (%s)", s->launchd ? "launchd" : "inherited", s->fd,
 		     s->has_bind ? pg_bind_format(&s->bind, buf) : "not TCP/UDP") < 0)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
 	s->text = text;
@@ -349,7 +396,7 @@ cmd_run(int argc, char **argv)
 	struct run_options o = { 0 };
 	struct privdrop_target t = { 0 };
 	struct run_socket *socks = NULL;
-	size_t nsocks = 0, ninherited;
+	size_t nsocks = 0, ntaken;
 	const char *who;
 	bool root, named;
 	struct env env = { 0 };
@@ -364,9 +411,8 @@ cmd_run(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	take_inherited(&socks, &nsocks, &named);
-	ninherited = nsocks;
-	if (ninherited + o.nlisten == 0)
-		usage_die("run", "no sockets to pass: give -l SPEC");
+	if (nsocks + o.nlaunchd + o.nlisten == 0)
+		usage_die("run", "no sockets to pass: give -l SPEC or --launchd NAME");
 
 	if (o.user != NULL) {
 		privdrop_resolve("run", o.user, &t);
@@ -376,8 +422,12 @@ cmd_run(int argc, char **argv)
 			    o.user);
 	}
 
-	socks = xreallocarray(socks, ninherited + o.nlisten, sizeof(*socks));
-	for (size_t i = 0; i < ninherited; i++)
+	/* launchd's sockets are named after their key: LISTEN_FDNAMES tells them apart. */
+	take_launchd(&o, &socks, &nsocks);
+	named = named || o.nlaunchd > 0;
+	ntaken = nsocks;
+	socks = xreallocarray(socks, ntaken + o.nlisten, sizeof(*socks));
+	for (size_t i = 0; i < ntaken; i++)
 		describe_inherited(&socks[i]);
 	for (size_t i = 0; i < o.nlisten; i++) {
 		struct run_socket *s = &socks[nsocks++];

@@ -29,14 +29,15 @@ const struct command commands[] = {
 	  "load, swap, remove, show or keep in sync the policy in the kernel's bind hooks" },
 	{ "list", cmd_list, "list", "show the managed ports and their owners" },
 	{ "proxy", cmd_proxy,
-	  "proxy [-l SPEC... | --inherit [--fdname NAME]] [--to unix:PATH|tcp:HOST:PORT|"
+	  "proxy [-l SPEC... | --launchd NAME... | --inherit [--fdname NAME]] "
+	  "[--to unix:PATH|tcp:HOST:PORT|"
 	  "udp:HOST:PORT|unix-dgram:PATH] [--proxy-protocol v1|v2] [--max-connections N] "
 	  "[--idle-timeout S] [--connect-timeout S] [--drain-timeout S] [--udp-idle-timeout S] "
 	  "[--copy] [-u USER] [-- PROG [ARGS...]]",
 	  "forward connections from privileged sockets to a local backend" },
 	{ "run", cmd_run,
-	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] -l SPEC... [--fdname NAME]... -- "
-	  "PROG [ARGS...]",
+	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] [--launchd NAME]... "
+	  "-l SPEC... [--fdname NAME]... -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
 	{ "unit", cmd_unit, "unit launchd|systemd ...",
 	  "print a launchd plist or systemd units for a server" },
