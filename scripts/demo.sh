@@ -17,6 +17,14 @@ if [ "${_PG_DEMO_NETNS:-}" != 1 ]; then
 	_PG_DEMO_NETNS=1 exec unshare --net --mount --propagation private -- "$0" "$@"
 fi
 
+# wait_http: until 127.0.0.1:80 answers (the server just started), at most 10 s.
+wait_http() {
+	i=0
+	until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
@@ -85,11 +93,7 @@ say "Root starts an unmodified lighttpd as pgt-demo on 127.0.0.1:80 (socket hand
 echo "\$ $PG run -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f $TMP/lighttpd.conf &"
 "$PG" run -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f "$TMP/lighttpd.conf" &
 server_pid=$!
-i=0
-until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 50 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_http
 run curl -s http://127.0.0.1/
 printf '$ grep -E "^(Name|Uid|Gid|Groups|CapEff)" /proc/%s/status\n' "$server_pid"
 grep -E '^(Name|Uid|Gid|Groups|CapEff)' "/proc/$server_pid/status"
@@ -122,11 +126,7 @@ echo "\$ setpriv --reuid=pgt-demo ... $PG exec -- /usr/bin/python3 -m http.serve
 (cd "$TMP/www" && exec setpriv --reuid=pgt-demo --regid=pgt-demo --init-groups \
 	"$PG" exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 >/dev/null 2>&1) &
 server_pid=$!
-i=0
-until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_http
 run curl -s http://127.0.0.1/
 
 say "pgt-other tries the same port through the broker: EACCES, and a log line for the audit"
@@ -159,11 +159,7 @@ PY
 echo "\$ $PG proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 $TMP/unix-only.py &"
 "$PG" proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 "$TMP/unix-only.py" 2>/dev/null &
 server_pid=$!
-i=0
-until curl -s -o /dev/null http://127.0.0.1/ || [ $i -ge 100 ]; do
-	i=$((i + 1))
-	sleep 0.1
-done
+wait_http
 run curl -s http://127.0.0.1/
 stop_server
 
