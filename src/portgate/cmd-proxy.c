@@ -13,10 +13,13 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -36,6 +39,7 @@
 /* PATH for a program run as another user: the caller's PATH is not USER's to trust. */
 #define PROXY_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define BACKEND_NAME	"backend.sock"
+#define MAX_WORKERS	64
 
 struct proxy_options {
 	const char *user;
@@ -53,6 +57,7 @@ struct proxy_options {
 	unsigned udp_idle_timeout_ms;
 	bool copy;
 	int proxy_protocol; /* 0, 1 or 2 */
+	unsigned workers;   /* processes serving; 0: the online CPUs */
 	char **argv;	    /* PROG ARGS..., NULL without PROG */
 };
 
@@ -65,6 +70,11 @@ struct supervisor {
 	size_t nfds;
 	unsigned drain_timeout_ms;
 	bool draining;
+	bool stopping;	    /* the parent told the workers to stop */
+	bool worker_failed; /* a worker ended on its own: exit non-zero */
+	pid_t *workers;	    /* the parent's extra workers (0: reaped) */
+	size_t nworkers, alive;
+	void *count_map; /* the shared connection count, with workers */
 };
 
 static unsigned
@@ -77,6 +87,21 @@ parse_count(const char *opt, const char *arg)
 	v = strtoul(arg, &end, 10);
 	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > 1000000)
 		usage_die("proxy", "bad %s '%s': expected a number from 0 to 1000000", opt, arg);
+	return (unsigned)v;
+}
+
+static unsigned
+parse_workers(const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] < '0' || arg[0] > '9' || v < 1 ||
+	    v > MAX_WORKERS)
+		usage_die("proxy", "bad --workers '%s': expected a number from 1 to %d", arg,
+			  MAX_WORKERS);
 	return (unsigned)v;
 }
 
@@ -111,6 +136,7 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "udp-idle-timeout", required_argument, NULL, 'U' },
 		{ "copy", no_argument, NULL, 'C' },
 		{ "proxy-protocol", required_argument, NULL, 'P' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ 0 },
 	};
 	int c;
@@ -161,6 +187,9 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			break;
 		case 'C':
 			o->copy = true;
+			break;
+		case 'W':
+			o->workers = parse_workers(optarg);
 			break;
 		case 'P':
 			if (strcmp(optarg, "v1") == 0)
@@ -274,9 +303,12 @@ take_launchd(const struct proxy_options *o, size_t *ret_n)
 		for (size_t k = 0; k < n; k++) {
 			const char *problem = pg_launchd_fd_problem(fds[k]);
 
-			if (problem != NULL)
+			if (problem != NULL) {
+				free(all); /* LeakSanitizer checks at exit */
+				free(fds);
 				die(EXIT_TEMPFAIL, "proxy: launchd socket '%s' (%zu of %zu) %s",
 				    name, k + 1, n, problem);
+			}
 			all[nall++] = fds[k];
 		}
 		free(fds);
@@ -467,10 +499,68 @@ start_drain(struct supervisor *s)
 		closep(&s->fds[i]);
 }
 
+static void
+signal_workers(struct supervisor *s, int sig)
+{
+	for (size_t i = 0; i < s->nworkers; i++)
+		if (s->workers[i] > 0)
+			(void)kill(s->workers[i], sig);
+}
+
 /*
- * Signals: forward TERM/INT/HUP to PROG; TERM also starts a drain.  Stop when
- * PROG ends (once a drain is over: pg_proxy_run() returns then), or without
- * PROG on INT.
+ * Reap PROG and the workers.  A worker that ends before the parent drains or
+ * stops is a failure: log it, drain everything (PROG gets TERM) and exit
+ * non-zero; the service manager restarts the whole proxy.
+ */
+static int
+reap_children(struct supervisor *s)
+{
+	int st, stop = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == s->child) {
+			s->status = WIFEXITED(st)     ? WEXITSTATUS(st)
+				    : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+						      : EXIT_TEMPFAIL;
+			s->child = -1;
+			stop = !s->draining;
+			continue;
+		}
+		for (size_t i = 0; i < s->nworkers; i++) {
+			bool clean = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+			if (s->workers[i] != pid)
+				continue;
+			s->workers[i] = 0;
+			s->alive--;
+			if (clean && (s->draining || s->stopping))
+				break;
+			if (WIFSIGNALED(st))
+				warnx("proxy: worker %zu (pid %d) was killed by signal %d; "
+				      "draining "
+				      "and exiting",
+				      i + 1, (int)pid, WTERMSIG(st));
+			else
+				warnx("proxy: worker %zu (pid %d) exited with status %d; draining "
+				      "and exiting",
+				      i + 1, (int)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			s->worker_failed = true;
+			start_drain(s);
+			signal_workers(s, SIGTERM);
+			if (s->child > 0)
+				(void)kill(s->child, SIGTERM);
+			break;
+		}
+	}
+	return stop;
+}
+
+/*
+ * Signals: forward TERM/INT/HUP to PROG; TERM also starts a drain (in the
+ * workers too).  Stop when PROG ends (once a drain is over: pg_proxy_run()
+ * returns then), or without PROG on INT.  A worker stops on USR1 from the
+ * parent.
  */
 static int
 on_signal(void *userdata)
@@ -480,19 +570,22 @@ on_signal(void *userdata)
 	int stop = 0;
 
 	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = (int)si.ssi_signo, st;
+		int sig = (int)si.ssi_signo;
 
-		if (sig == SIGTERM)
-			start_drain(s);
 		if (sig == SIGCHLD) {
-			while (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
-				s->status = WIFEXITED(st)     ? WEXITSTATUS(st)
-					    : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
-							      : EXIT_TEMPFAIL;
-				s->child = -1;
-				stop = !s->draining;
-			}
-		} else if (s->child > 0) {
+			stop |= reap_children(s);
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			s->status = EXIT_OK;
+			stop = 1;
+			continue;
+		}
+		if (sig == SIGTERM) {
+			start_drain(s);
+			signal_workers(s, SIGTERM);
+		}
+		if (s->child > 0) {
 			(void)kill(s->child, sig);
 		} else if (sig == SIGINT) {
 			s->status = EXIT_OK;
@@ -527,6 +620,84 @@ raise_nofile(void)
 	}
 }
 
+/* A worker: the same loop on the same listening sockets; never returns. */
+static _Noreturn void
+run_worker(size_t idx, pid_t parent, const struct pg_proxy_config *pcfg,
+	   const struct supervisor *psup)
+{
+	struct supervisor w = { .sigfd = -1,
+				.child = -1,
+				.status = EXIT_OK,
+				.fds = psup->fds,
+				.nfds = psup->nfds,
+				.drain_timeout_ms = psup->drain_timeout_ms };
+	struct pg_proxy_config cfg = *pcfg;
+	struct pg_proxy *proxy = NULL;
+	sigset_t mask;
+	int r;
+
+	/* Without the parent nobody would stop us: drain then. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(EXIT_TEMPFAIL);
+	(void)close(psup->sigfd);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
+	w.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (w.sigfd < 0) {
+		warnx("proxy: worker %zu: create a signalfd: %s", idx, strerror(errno));
+		_exit(EXIT_TEMPFAIL);
+	}
+	cfg.event_fd = w.sigfd;
+	cfg.userdata = &w;
+	r = pg_proxy_new(&cfg, &proxy);
+	w.proxy = proxy;
+	if (r == 0)
+		r = pg_proxy_run(proxy);
+	pg_proxy_free(proxy);
+	if (r < 0) {
+		warnx("proxy: worker %zu: %s", idx, strerror(-r));
+		_exit(EXIT_TEMPFAIL);
+	}
+	_exit(w.status);
+}
+
+/* The extra workers, after the privileges are dropped; they share the connection count. */
+static void
+start_workers(struct supervisor *s, struct pg_proxy_config *cfg, unsigned n)
+{
+	_Atomic unsigned *count;
+	pid_t self = getpid();
+
+	if (n <= 1)
+		return;
+	s->count_map = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (s->count_map == MAP_FAILED)
+		die_errno(EXIT_TEMPFAIL, errno, "proxy: map the shared connection count");
+	count = s->count_map;
+	atomic_init(count, 0);
+	cfg->shared_count = count;
+	s->workers = calloc(n - 1, sizeof(*s->workers));
+	if (s->workers == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+	for (size_t i = 0; i < n - 1; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			warnx("proxy: fork worker %zu: %s; serving with %zu processes", i + 1,
+			      strerror(errno), i + 1);
+			break;
+		}
+		if (pid == 0)
+			run_worker(i + 1, self, cfg, s);
+		s->workers[i] = pid;
+		s->nworkers = i + 1;
+		s->alive++;
+	}
+}
+
 int
 cmd_proxy(int argc, char **argv)
 {
@@ -544,6 +715,7 @@ cmd_proxy(int argc, char **argv)
 	size_t nlisten;
 	int *fds, r;
 	bool root;
+	long ncpu;
 
 	if (getuid() != geteuid() || getgid() != getegid())
 		die(EXIT_DENIED, "proxy: refusing to run set-user-ID or set-group-ID");
@@ -582,16 +754,28 @@ cmd_proxy(int argc, char **argv)
 						     : "");
 	}
 
-	if (o.argv != NULL) {
-		sigemptyset(&mask);
+	if (o.workers == 0) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		o.workers = ncpu < 1 ? 1 : ncpu > MAX_WORKERS ? MAX_WORKERS : (unsigned)ncpu;
+	}
+	/* Datagram sessions live in one process: a datagram backend gets one worker. */
+	if (cfg.backend_type == SOCK_DGRAM)
+		o.workers = 1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (o.argv != NULL || o.workers > 1)
 		sigaddset(&mask, SIGCHLD);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
+	if (o.argv != NULL)
 		sigaddset(&mask, SIGHUP);
-	} else {
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
+	if (o.workers > 1) {
+		/* Blocked before the fork; a worker's signalfd takes it. */
+		sigset_t usr1;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0)
+			die_errno(EXIT_TEMPFAIL, errno, "proxy: block signals");
 	}
 	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "proxy: block signals");
@@ -623,14 +807,20 @@ cmd_proxy(int argc, char **argv)
 	sup.fds = fds;
 	sup.nfds = nlisten;
 	sup.drain_timeout_ms = o.drain_timeout_ms;
+	start_workers(&sup, &cfg, o.workers);
 	r = pg_proxy_new(&cfg, &proxy);
 	sup.proxy = proxy;
 	if (r == 0)
 		r = pg_proxy_run(proxy);
 	pg_proxy_free(proxy);
 	sup.proxy = NULL;
-	/* The drain is over: now wait for PROG, still forwarding signals to it. */
-	while (r == 0 && sup.child > 0) {
+	/* Stopping without a drain: the workers stop too. */
+	if (!sup.draining) {
+		sup.stopping = true;
+		signal_workers(&sup, SIGUSR1);
+	}
+	/* The drain is over: now wait for PROG and the workers, still forwarding signals. */
+	while (r == 0 && (sup.child > 0 || sup.alive > 0)) {
 		struct pollfd pfd = { .fd = sup.sigfd, .events = POLLIN };
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
@@ -645,6 +835,18 @@ cmd_proxy(int argc, char **argv)
 		warnx("proxy: %s", strerror(-r));
 		sup.status = EXIT_TEMPFAIL;
 	}
+	sup.stopping = true;
+	for (size_t i = 0; i < sup.nworkers; i++) {
+		if (sup.workers[i] <= 0)
+			continue;
+		(void)kill(sup.workers[i], SIGUSR1);
+		(void)waitpid(sup.workers[i], NULL, 0);
+	}
+	if (sup.worker_failed)
+		sup.status = EXIT_TEMPFAIL;
+	free(sup.workers);
+	if (sup.count_map != NULL)
+		(void)munmap(sup.count_map, sizeof(*cfg.shared_count));
 	for (size_t i = 0; i < nlisten; i++)
 		closep(&fds[i]);
 	free(fds);

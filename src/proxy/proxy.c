@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,8 @@ struct pg_proxy {
 	size_t nsessions;
 	char *dgram_buf; /* DGRAM_MAX bytes, with datagram listeners only */
 	bool accept_paused, draining;
+	bool cap_full;			    /* the listeners are disarmed for the cap */
+	_Atomic unsigned own_count, *count; /* connections open (cfg.shared_count or own) */
 	uint64_t accept_resume, next_sweep, drain_deadline;
 	struct ratelimit rl_backend, rl_accept, rl_setup, rl_sessions;
 };
@@ -188,19 +191,46 @@ arm_listeners(struct pg_proxy *p, bool on)
 		struct listener *l = &p->listeners[i];
 		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &l->tag };
 
-		if (l->fd < 0 || l->dgram)
+		if (l->fd < 0 || l->dgram || l->armed == on)
 			continue;
-		if (l->armed != on && epoll_ctl(p->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+		if (p->cfg.shared_count == NULL) {
+			if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+				l->armed = on;
+			continue;
+		}
+		/* EPOLLEXCLUSIVE cannot be modified: remove and add again. */
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		if (epoll_ctl(p->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, &ev) == 0)
 			l->armed = on;
 	}
+}
+
+/* Take a place under the cap (all processes' connections), or false. */
+static bool
+cap_reserve(struct pg_proxy *p)
+{
+	unsigned v = atomic_load(p->count);
+
+	do {
+		if (p->cfg.max_connections > 0 && v >= p->cfg.max_connections)
+			return false;
+	} while (!atomic_compare_exchange_weak(p->count, &v, v + 1));
+	return true;
+}
+
+static void
+cap_release(struct pg_proxy *p)
+{
+	atomic_fetch_sub(p->count, 1);
 }
 
 /* Accept again if neither the cap nor a pause stops it. */
 static void
 update_accepting(struct pg_proxy *p)
 {
-	bool full = p->cfg.max_connections > 0 && p->nconns >= p->cfg.max_connections;
+	bool full = p->cfg.max_connections > 0 && atomic_load(p->count) >= p->cfg.max_connections;
 
+	p->cap_full = full;
 	arm_listeners(p, !full && !p->accept_paused);
 }
 
@@ -228,6 +258,7 @@ conn_close(struct pg_proxy *p, struct conn *c)
 	c->next = p->dead;
 	p->dead = c;
 	p->nconns--;
+	cap_release(p);
 	update_accepting(p);
 }
 
@@ -450,11 +481,15 @@ on_accept(struct pg_proxy *p, struct listener *l)
 		struct conn *c;
 		int fd, r;
 
-		if (p->cfg.max_connections > 0 && p->nconns >= p->cfg.max_connections)
-			return; /* update_accepting() disarmed the listeners */
+		if (!cap_reserve(p)) {
+			update_accepting(p); /* disarms the listeners */
+			return;
+		}
 		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			int err = errno;
+
+			cap_release(p);
 
 			if (err == EAGAIN || err == EINTR)
 				return;
@@ -473,6 +508,7 @@ on_accept(struct pg_proxy *p, struct listener *l)
 		}
 		c = calloc(1, sizeof(*c));
 		if (c == NULL) {
+			cap_release(p);
 			close(fd);
 			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, ENOMEM,
 				     "accept a connection");
@@ -720,6 +756,8 @@ sweep(struct pg_proxy *p, uint64_t now)
 	if (p->accept_paused && now >= p->accept_resume) {
 		p->accept_paused = false;
 		update_accepting(p);
+	} else if (p->cap_full && !p->draining) {
+		update_accepting(p); /* another process may have closed one */
 	}
 	for (struct conn *c = p->conns, *next; c != NULL; c = next) {
 		next = c->next;
@@ -755,7 +793,8 @@ next_timeout(struct pg_proxy *p, uint64_t now)
 {
 	uint64_t tick = UINT64_MAX;
 
-	if (p->nwaiting > 0 || p->accept_paused)
+	if (p->nwaiting > 0 || p->accept_paused ||
+	    (p->cap_full && p->cfg.shared_count != NULL && !p->draining))
 		tick = FAST_TICK_MS;
 	if (p->cfg.idle_timeout_ms > 0 && p->nconns > 0 && idle_tick(p->cfg.idle_timeout_ms) < tick)
 		tick = idle_tick(p->cfg.idle_timeout_ms);
@@ -790,6 +829,7 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	if (p == NULL)
 		return -ENOMEM;
 	p->cfg = *cfg;
+	p->count = cfg->shared_count != NULL ? cfg->shared_count : &p->own_count;
 	p->event_tag = (struct tag){ TAG_EVENT, NULL };
 	p->listeners = calloc(cfg->nlisten, sizeof(*p->listeners));
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -822,7 +862,10 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 				goto fail;
 			}
 		}
-		r = epoll_add(p, l->fd, EPOLLIN, &l->tag);
+		r = epoll_add(p, l->fd,
+			      EPOLLIN |
+				      (l->dgram || cfg->shared_count == NULL ? 0 : EPOLLEXCLUSIVE),
+			      &l->tag);
 		if (r < 0)
 			goto fail;
 		l->armed = true;

@@ -8,6 +8,7 @@
 #ifndef PG_PROXY_H
 #define PG_PROXY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -24,8 +25,16 @@ struct pg_proxy_config {
 	size_t nlisten;
 	struct sockaddr_storage backend; /* AF_UNIX, AF_INET or AF_INET6 */
 	socklen_t backend_len;
-	int backend_type;	      /* SOCK_STREAM (also 0) or SOCK_DGRAM */
-	unsigned max_connections;     /* 0: no cap; datagram sessions count too */
+	int backend_type;	  /* SOCK_STREAM (also 0) or SOCK_DGRAM */
+	unsigned max_connections; /* 0: no cap; datagram sessions count too */
+	/*
+	 * NULL, or a counter shared (MAP_SHARED) by the processes serving the
+	 * same listening sockets: max_connections then caps the stream
+	 * connections open in all of them (reserved before accept, released on
+	 * close), a full engine polls it, and the listeners are watched with
+	 * EPOLLEXCLUSIVE so one process wakes per connection.
+	 */
+	_Atomic unsigned *shared_count;
 	unsigned udp_idle_timeout_ms; /* a datagram session's idle timeout; 0: none */
 	unsigned idle_timeout_ms;     /* 0: none */
 	unsigned connect_timeout_ms;  /* how long a client waits for the backend */

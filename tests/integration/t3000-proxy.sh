@@ -212,6 +212,17 @@ start_proxy() {
 	px_track "$PX_PID"
 	wait_listen "$_port"
 }
+# px_procs PID: how many proxy processes run: PID and its children still running $PG.
+px_procs() {
+	_exe=$(readlink -f "$PG") _n=0
+	for _s in /proc/[0-9]*/status; do
+		_d=${_s%/status}
+		[ "${_d#/proc/}" = "$1" ] || grep -q "^PPid:[[:space:]]*$1\$" "$_s" 2>/dev/null ||
+			continue
+		[ "$(readlink "$_d/exe" 2>/dev/null)" = "$_exe" ] && _n=$((_n + 1))
+	done
+	echo "$_n"
+}
 stop_proxy() {
 	kill "$PX_PID" 2>/dev/null
 	wait "$PX_PID" 2>/dev/null
@@ -344,7 +355,7 @@ for mode in splice copy; do
 done
 
 test_expect_success 'an unreachable backend closes the client; one log line for many' '
-	start_proxy 8100 --to "unix:$TMP/nobody-here.sock" --connect-timeout 0.2 &&
+	start_proxy 8100 --workers 1 --to "unix:$TMP/nobody-here.sock" --connect-timeout 0.2 &&
 	"$PY" "$TMP/client.py" 8100 --file "$TMP/req" >"$TMP/out" &&
 	"$PY" "$TMP/client.py" 8100 --file "$TMP/req" >>"$TMP/out" &&
 	test "$(grep -c " 0 " "$TMP/out")" = 2 &&
@@ -449,20 +460,22 @@ kill -0 "$1" && echo alive >>"$TMP/refused"
 touch "$TMP/go"
 EOF2
 
-for prog in noprog prog; do
-	code=0 && [ $prog = noprog ] || code=5
+for prog in noprog prog workers2; do
+	code=0 && [ $prog = prog ] && code=5
 	test_expect_code "$code" \
 		"$prog: SIGTERM drains: a download in progress completes, a new client is refused" '
 		rm -f "$TMP/go" "$TMP/started" "$TMP/refused"
-		P=8110 && [ $prog = noprog ] || P=8114
+		P=8110 && W= && [ $prog = prog ] && P=8114
+		[ $prog = workers2 ] && P=8116 && W="--workers 2"
 		if [ $prog = prog ]; then
 			start_proxy $P --to tcp:127.0.0.1:$((P + 1)) --drain-timeout 20 -- \
 				env PX_ONCE=1 "$PY" "$TMP/slow.py" "$TMP/bulk" "$TMP/go" "$TMP/started"
 		else
 			"$PY" "$TMP/slow.py" "$TMP/bulk" "$TMP/go" "$TMP/started" tcp:127.0.0.1:$((P + 1)) &
 			px_track $! && wait_listen $((P + 1)) &&
-			start_proxy $P --to tcp:127.0.0.1:$((P + 1)) --drain-timeout 20
+			start_proxy $P $W --to tcp:127.0.0.1:$((P + 1)) --drain-timeout 20
 		fi || exit 1
+		[ $prog != workers2 ] || test "$(px_procs $PX_PID)" = 2 || exit 1
 		"$PY" "$TMP/client.py" $P --timeout 30 --after "sh $TMP/drain-step.sh $PX_PID $P" \
 			>"$TMP/out" || exit 1
 		wait $PX_PID; rc=$?
@@ -552,6 +565,46 @@ test_expect_success 'udp: two clients each get their own echoes; idle sessions e
 	echo "sessions: $n, after the idle timeout: $left" && cat "$TMP/out" "$TMP/proxy-8120.log" &&
 	test $rc = 0 && test "$n" = 2 && test "$left" = 0 && stop_proxy
 '
+
+test_expect_success '--workers 2: 40 parallel curls to nginx all succeed; 2 proxy processes, as USER' '
+	start_proxy 8130 --workers 2 --to tcp:127.0.0.1:8131 -u pgt-px-srv -- \
+		env NGDIR="$NG" "$NG/run.sh" &&
+	test "$(curl -sS --max-time 20 --retry 50 --retry-delay 0 --retry-all-errors \
+		http://127.0.0.1:8130/)" = "hello through portgate" &&
+	n=$(px_procs $PX_PID) && echo "proxy processes: $n" && test "$n" = 2 &&
+	for c in $(pgrep -P $PX_PID) $PX_PID; do
+		[ "$(readlink /proc/$c/exe)" != "$(readlink -f "$PG")" ] ||
+			test "$(stat -c %U /proc/$c)" = pgt-px-srv || exit 1
+	done &&
+	rm -f "$TMP"/par.* && pids= && i=0 &&
+	while [ $i -lt 40 ]; do
+		curl -sS --max-time 20 -o "$TMP/par.$i" http://127.0.0.1:8130/ &
+		pids="$pids $!" && i=$((i + 1))
+	done &&
+	bad=0 && for c in $pids; do wait $c || bad=$((bad + 1)); done &&
+	for f in "$TMP"/par.*; do
+		test "$(cat "$f")" = "hello through portgate" || bad=$((bad + 1))
+	done &&
+	echo "failed: $bad of 40" && test $bad = 0 && test "$(ls "$TMP"/par.* | wc -l)" = 40 &&
+	stop_proxy
+'
+
+test_expect_success '--workers 2: --max-connections stays exact across the workers' '
+	start_proxy 8132 --workers 2 --max-connections 2 --to tcp:127.0.0.1:8133 \
+		-- "$PY" "$TMP/echo.py" &&
+	"$PY" "$TMP/client.py" 8132 --file "$TMP/req" >/dev/null &&
+	test "$(px_procs $PX_PID)" = 2 &&
+	"$PY" "$TMP/cap.py" 8132 "$TMP/req" &&
+	"$PY" "$TMP/cap.py" 8132 "$TMP/req" &&
+	stop_proxy
+'
+
+for w in 0 x 65 -1; do
+	test_expect_code 100 "--workers $w is a usage error" '
+		"$PG" proxy -l 127.0.0.1:8134 --workers $w --to tcp:127.0.0.1:8135 2>"$TMP/err"
+		rc=$?; cat "$TMP/err"; grep -F -- "--workers" "$TMP/err" && exit $rc
+	'
+done
 
 test_expect_code 100 'a udp listener with a stream backend is refused by name' '
 	"$PG" proxy -l udp://127.0.0.1:8122 --to tcp:127.0.0.1:8123 2>"$TMP/err"; rc=$?
