@@ -8,27 +8,13 @@
 #include <string.h>
 
 #include "tap.h"
+#include "testutil.h"
 #include "wire.h"
-
-static struct pg_bind
-mkbind(enum pg_proto proto, const char *addr, uint16_t port)
-{
-	struct pg_bind b = { .proto = proto, .port = port };
-
-	if (inet_pton(AF_INET, addr, b.addr) == 1) {
-		b.family = AF_INET;
-	} else {
-		b.family = AF_INET6;
-		if (inet_pton(AF_INET6, addr, b.addr) != 1)
-			tap_diag("bad test address %s", addr);
-	}
-	return b;
-}
 
 static struct pg_wire_bind_req
 valid_req(void)
 {
-	struct pg_bind b = mkbind(PG_PROTO_TCP, "127.0.0.1", 80);
+	struct pg_bind b = bind_of(PG_PROTO_TCP, "127.0.0.1", 80, false);
 	struct pg_wire_bind_req m;
 
 	pg_wire_encode_req(PG_WIRE_BIND_NEW, 7, &b, PG_WIRE_F_LISTEN, &m);
@@ -69,7 +55,7 @@ static void
 roundtrip(enum pg_wire_type type, enum pg_proto proto, const char *addr, uint16_t port,
 	  unsigned flags)
 {
-	struct pg_bind b = mkbind(proto, addr, port);
+	struct pg_bind b = bind_of(proto, addr, port, false);
 	struct pg_wire_bind_req m;
 	struct pg_wire_req r;
 
@@ -183,12 +169,12 @@ test_request_rules(void)
 	m.port = 65535;
 	is_int(pg_wire_decode_req(&m, sizeof(m), &r), 0, "port 65535 is valid");
 
-	b = mkbind(PG_PROTO_TCP, "127.0.0.1", 80);
+	b = bind_of(PG_PROTO_TCP, "127.0.0.1", 80, false);
 	pg_wire_encode_req(PG_WIRE_BIND_THIS, 1, &b, PG_WIRE_F_V6ONLY, &m);
 	is_int(pg_wire_decode_req(&m, sizeof(m), &r), -EINVAL, "BIND_THIS with V6ONLY: EINVAL");
 	pg_wire_encode_req(PG_WIRE_BIND_THIS, 1, &b, PG_WIRE_F_LISTEN, &m);
 	is_int(pg_wire_decode_req(&m, sizeof(m), &r), -EINVAL, "BIND_THIS with LISTEN: EINVAL");
-	b = mkbind(PG_PROTO_UDP, "2001:db8::1", 5060);
+	b = bind_of(PG_PROTO_UDP, "2001:db8::1", 5060, false);
 	pg_wire_encode_req(PG_WIRE_BIND_THIS, 1, &b, 0, &m);
 	is_int(pg_wire_decode_req(&m, sizeof(m), &r), 0, "IPv6 uses all 16 address bytes");
 }
