@@ -3,7 +3,8 @@
 # network and mount namespace of its own: (a) directly as root, the floor;
 # (b) as the ordinary user pgt-bench through `portgate exec` (shim -> portgated);
 # (c) as pgt-bench through Debian's authbind (fork + exec of a setuid helper);
-# then (b) again with the program and portgated pinned to one CPU (a diagnostic).
+# then (b) again with polling off, and with the program and portgated pinned
+# to one CPU (diagnostics).
 # Prints a Markdown report; -o FILE writes it there too.  See bench/README.md.
 #
 #   make && sudo bench/run-bind-bench.sh [-o bench/results-bind.md]
@@ -52,9 +53,9 @@ PGD_PID=""
 USERS=""
 cleanup() {
 	set +e # clean up everything, whatever fails
-	if [ -n "$PGD_PID" ]; then
-		kill "$PGD_PID" 2>/dev/null && wait "$PGD_PID" 2>/dev/null
-	fi
+	for p in $PGD_PID; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	for u in $USERS; do
 		userdel "$u" >/dev/null 2>&1
 		groupdel "$u" >/dev/null 2>&1
@@ -88,15 +89,25 @@ chown pgt-bench "$WORK/authbind/byport/80"
 chmod 500 "$WORK/authbind/byport/80"
 mount --bind "$WORK/authbind" /etc/authbind
 
-SOCK=$WORK/run/portgated.sock
-mkfifo "$WORK/ready"
-"$BUILD/portgated" --foreground --socket "$SOCK" --config "$WORK/etc" --user pgt-benchd \
-	--ready-fd 3 3>"$WORK/ready" 2>"$WORK/portgated.log" &
-PGD_PID=$!
-if ! timeout 10 head -n 1 "$WORK/ready" | grep . >/dev/null; then
-	cat "$WORK/portgated.log" >&2
-	die "portgated did not become ready"
-fi
+# start_portgated NAME ARGS...: a portgated serving $WORK/run/NAME.sock, its
+# PID added to PGD_PID.  "default" has the default options; "nopoll" never polls.
+start_portgated() {
+	_n=$1
+	shift
+	mkfifo "$WORK/$_n.ready"
+	"$BUILD/portgated" --foreground --socket "$WORK/run/$_n.sock" --config "$WORK/etc" \
+		--user pgt-benchd --ready-fd 3 "$@" 3>"$WORK/$_n.ready" 2>"$WORK/$_n.log" &
+	PGD_PID="$PGD_PID $!"
+	if ! timeout 10 head -n 1 "$WORK/$_n.ready" | grep . >/dev/null; then
+		cat "$WORK/$_n.log" >&2
+		die "portgated ($_n) did not become ready"
+	fi
+}
+
+start_portgated default
+DEFAULT_PID=${PGD_PID# }
+start_portgated nopoll --busy-poll 0
+SOCK=$WORK/run/default.sock
 
 # Without help the kernel refuses pgt-bench: the two user runs measure a real grant.
 if setpriv --reuid=pgt-bench --regid="$BENCH_GID" --init-groups -- "$WORK/bind-bench" -n 1 -w 0 127.0.0.1 80 >/dev/null 2>&1; then
@@ -118,9 +129,14 @@ bench() {
 		"$WORK/bind-bench" -n "$N_SHIM" 127.0.0.1 80
 	bench authbind setpriv --reuid=pgt-bench --regid="$BENCH_GID" --init-groups -- \
 		authbind "$WORK/bind-bench" -n "$N_AUTHBIND" 127.0.0.1 80
-	# A diagnostic, not a configuration: the shim again with the program and
-	# portgated on one CPU, so that no wakeup crosses CPUs.
-	taskset -p -c 0 "$PGD_PID" >/dev/null
+	# Diagnostics, not configurations.  The shim with polling off on both
+	# sides: the program and portgated sleep as soon as they wait.
+	bench shim-nopoll setpriv --reuid=pgt-bench --regid="$BENCH_GID" --init-groups -- \
+		env PORTGATE_SOCKET="$WORK/run/nopoll.sock" PORTGATE_BROKER_POLL=0 \
+		"$BUILD/portgate" exec -q -- "$WORK/bind-bench" -n "$N_SHIM" 127.0.0.1 80
+	# The shim with the program and portgated on one CPU, so that no wakeup
+	# crosses CPUs.
+	taskset -p -c 0 "$DEFAULT_PID" >/dev/null
 	bench shim-1cpu setpriv --reuid=pgt-bench --regid="$BENCH_GID" --init-groups -- \
 		taskset -c 0 env PORTGATE_SOCKET="$SOCK" "$BUILD/portgate" exec -q -- \
 		"$WORK/bind-bench" -n "$N_SHIM" 127.0.0.1 80
@@ -152,6 +168,7 @@ report() {
 		label["direct"] = "direct bind() as root (the floor)"
 		label["shim"] = "pgt-bench: portgate exec shim -> portgated"
 		label["authbind"] = "pgt-bench: authbind (setuid helper)"
+		label["shim-nopoll"] = "(diagnostic) the shim, polling off (PORTGATE_BROKER_POLL=0, portgated --busy-poll 0)"
 		label["shim-1cpu"] = "(diagnostic) the shim, program and portgated pinned to CPU 0"
 		for (r = 1; r <= NR; r++) {
 			m = v[r, "bind_mean_us"]

@@ -8,17 +8,23 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "broker.h"
 #include "fdpass.h"
 #include "macro.h"
+
+/* How long a request polls for its reply before it sleeps: see await_reply(). */
+#define BROKER_POLL_US	   50
+#define BROKER_POLL_MAX_US 10000
 
 const char *
 pg_broker_socket_path(void)
@@ -61,6 +67,49 @@ broker_connect(const char *path, int *ret_fd)
  * connection's (the daemon closed it before a whole reply came), which a
  * request on a kept connection may retry once on a new one.
  */
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* PG_BROKER_POLL_ENV's microseconds if it holds a number in range, else the default. */
+static uint64_t
+poll_us(void)
+{
+	const char *e = getenv(PG_BROKER_POLL_ENV);
+	uint64_t v = 0;
+
+	if (e == NULL || *e == '\0' || strlen(e) > 5)
+		return BROKER_POLL_US;
+	for (; *e != '\0'; e++) {
+		if (*e < '0' || *e > '9')
+			return BROKER_POLL_US;
+		v = v * 10 + (uint64_t)(*e - '0');
+	}
+	return v <= BROKER_POLL_MAX_US ? v : BROKER_POLL_US;
+}
+
+/*
+ * Poll for the reply for a few microseconds before the blocking receive,
+ * yielding the CPU between polls (portgated may share it).  portgated answers
+ * in a few microseconds; sleeping meanwhile costs a wakeup of an idle CPU,
+ * which on a virtual machine is most of a brokered bind (bench/results-bind.md).
+ */
+static void
+await_reply(int conn)
+{
+	const uint64_t limit = poll_us(), start = limit > 0 ? now_us() : 0;
+	char c;
+
+	while (limit > 0 && recv(conn, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN &&
+	       now_us() - start < limit)
+		(void)sched_yield();
+}
+
 static int
 broker_exchange(int conn, const struct pg_wire_bind_req *req, int send_fd,
 		struct pg_broker_result *res, bool *hung_up)
@@ -79,6 +128,7 @@ broker_exchange(int conn, const struct pg_wire_bind_req *req, int send_fd,
 		*hung_up = r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN;
 		return r == -EAGAIN ? -ETIMEDOUT : r;
 	}
+	await_reply(conn);
 	while (have < sizeof(in.reply)) {
 		int fd = -1;
 		ssize_t n = pg_fdpass_recv(conn, in.bytes + have, sizeof(in.reply) - have, 0, &fd);

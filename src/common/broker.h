@@ -20,6 +20,9 @@
 /* How long a client waits for portgated before it gives up (seconds). */
 #define PG_BROKER_TIMEOUT 10
 
+/* Microseconds a request polls for its reply before it sleeps (default 50). */
+#define PG_BROKER_POLL_ENV "PORTGATE_BROKER_POLL"
+
 struct pg_broker_result {
 	int error; /* 0: bound; else the errno bind() should report (EACCES when denied) */
 	int fd;	   /* BIND_NEW: the new socket (close-on-exec, caller owns it), else -1 */

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,16 +63,23 @@ struct daemon {
 	unsigned nsessions;
 	uint64_t accept_resume; /* 0: accepting */
 	struct pgd_ratelimit rl_full, rl_uid, rl_accept;
+	uint64_t last_event_us; /* when epoll_wait() last returned events */
 	bool quit;
 };
 
-uint64_t
-pgd_now_ms(void)
+static uint64_t
+now_us(void)
 {
 	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+pgd_now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 bool
@@ -108,7 +116,8 @@ usage(FILE *f)
 	fprintf(f, "usage: portgated [--foreground] [--socket PATH] [--config DIR] [--user USER]\n"
 		   "                 [--ready-fd N] [--allow-other-netns] [--max-clients N]\n"
 		   "                 [--max-clients-per-uid N] [--timeout SECONDS] [--hold]\n"
-		   "                 [--hold-retry SECONDS] [--max-hold N] [--syslog] [-v]\n"
+		   "                 [--hold-retry SECONDS] [--max-hold N] [--busy-poll USEC]\n"
+		   "                 [--syslog] [-v]\n"
 		   "       portgated --help | --version\n"
 		   "Bind ports for users the policy names; see portgated(8).\n");
 }
@@ -145,6 +154,7 @@ parse_options(int argc, char **argv, struct pgd_options *o)
 		OPT_HOLD,
 		OPT_HOLD_RETRY,
 		OPT_MAX_HOLD,
+		OPT_BUSY_POLL,
 		OPT_SYSLOG,
 		OPT_VERSION,
 	};
@@ -161,6 +171,7 @@ parse_options(int argc, char **argv, struct pgd_options *o)
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "hold-retry", required_argument, NULL, OPT_HOLD_RETRY },
 		{ "max-hold", required_argument, NULL, OPT_MAX_HOLD },
+		{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +218,9 @@ parse_options(int argc, char **argv, struct pgd_options *o)
 			break;
 		case OPT_MAX_HOLD:
 			o->max_hold = parse_uint("--max-hold", optarg, 1, 65536);
+			break;
+		case OPT_BUSY_POLL:
+			o->busy_poll_us = parse_uint("--busy-poll", optarg, 0, BUSY_POLL_MAX_US);
 			break;
 		case OPT_SYSLOG:
 			o->use_syslog = true;
@@ -513,6 +527,33 @@ expire_sessions(struct daemon *dm, uint64_t now)
 	return next;
 }
 
+/*
+ * epoll_wait(), but for --busy-poll microseconds after the last event it polls
+ * without sleeping, yielding the CPU between polls.  A program binding in a
+ * loop sends its next request a few microseconds after our reply; a daemon that
+ * slept meanwhile costs a wakeup of an idle CPU, on a virtual machine the largest
+ * part of a brokered bind (bench/results-bind.md).  sched_yield() lets a client
+ * that shares our CPU run, so the poll never delays what it waits for.
+ */
+static int
+wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
+{
+	int n;
+
+	for (;;) {
+		bool polling =
+			timeout != 0 && now_us() - dm->last_event_us < dm->pgd.opt.busy_poll_us;
+
+		n = epoll_wait(dm->epfd, evs, MAX_EVENTS, polling ? 0 : timeout);
+		if (n != 0 || !polling)
+			break;
+		(void)sched_yield();
+	}
+	if (n > 0)
+		dm->last_event_us = now_us();
+	return n;
+}
+
 static int
 run_loop(struct daemon *dm)
 {
@@ -544,7 +585,7 @@ run_loop(struct daemon *dm)
 				  : next - now > INT_MAX ? INT_MAX
 							 : (int)(next - now);
 
-		n = epoll_wait(dm->epfd, evs, MAX_EVENTS, timeout);
+		n = wait_events(dm, evs, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -697,6 +738,7 @@ main(int argc, char **argv)
 			.timeout_ms = 1000 * PGD_DEFAULT_TIMEOUT_S,
 			.hold_retry_ms = 1000 * PGD_DEFAULT_HOLD_RETRY_S,
 			.max_hold = PGD_DEFAULT_MAX_HOLD,
+			.busy_poll_us = PGD_DEFAULT_BUSY_POLL_US,
 		},
 		.ctl.fd = -1,
 		.epfd = -1,

@@ -20,6 +20,8 @@
 #define PGD_DEFAULT_TIMEOUT_S	 5
 #define PGD_DEFAULT_HOLD_RETRY_S 10
 #define PGD_DEFAULT_MAX_HOLD	 4096
+#define PGD_DEFAULT_BUSY_POLL_US 50
+#define BUSY_POLL_MAX_US	 10000
 
 struct pgd_options {
 	const char *socket_path;
@@ -34,6 +36,7 @@ struct pgd_options {
 	bool hold;
 	unsigned hold_retry_ms;
 	unsigned max_hold;
+	unsigned busy_poll_us; /* 0: sleep in epoll_wait() at once */
 	bool use_syslog;
 	int verbosity;
 };

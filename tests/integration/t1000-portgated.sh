@@ -334,6 +334,29 @@ test_expect_success 'it says why, and the first one still serves' '
 	client pgt-alice bind-new tcp 127.0.0.1 80 && has ok
 '
 
+# --- --busy-poll ---------------------------------------------------------------------
+
+# cpu_ticks: user + system clock ticks the daemon has used so far.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$PGD_PID/stat"
+}
+
+test_expect_success 'after serving, an idle daemon stops polling: no CPU used while idle' '
+	client pgt-alice bind-new tcp 127.0.0.1 80 && has ok &&
+	sleep 0.2 && t0=$(cpu_ticks) && sleep 1 && t1=$(cpu_ticks) &&
+	echo "# idle for 1 s: $((t1 - t0)) ticks of CPU (a daemon that kept polling: ~100)" &&
+	[ $((t1 - t0)) -le 10 ]
+'
+
+stop_daemon
+start_portgated --busy-poll 0
+test_expect_success '--busy-poll 0: the daemon sleeps at once, and serves as before' '
+	client pgt-alice bind-new tcp 127.0.0.1 80 && has ok &&
+	{ client pgt-bob bind-new tcp 127.0.0.1 80; test $? = 1; } && has EACCES
+'
+stop_daemon
+start_portgated
+
 # --- reload -----------------------------------------------------------------------
 
 test_expect_success 'SIGHUP: a new grant takes effect' '
@@ -417,6 +440,8 @@ test_expect_success 'started as its user without the capability: exit 1' '
 test_expect_success 'usage errors exit 2; --help and --version exit 0' '
 	{ timeout 10 "$PGD" --bogus 2>/dev/null; test $? = 2; } &&
 	{ timeout 10 "$PGD" --timeout 0 2>/dev/null; test $? = 2; } &&
+	{ timeout 10 "$PGD" --busy-poll 10001 2>"$OUT"; test $? = 2; } &&
+	grep -F "portgated: --busy-poll wants a number from 0 to 10000, not" "$OUT" >/dev/null &&
 	{ timeout 10 "$PGD" extra 2>/dev/null; test $? = 2; } &&
 	"$PGD" --help | grep -F "usage: portgated" >/dev/null &&
 	"$PGD" --version | grep -x "portgated [0-9.]*" >/dev/null

@@ -226,6 +226,15 @@ test_expect_success 'errno: untouched on success, exactly EACCES on denial (UDP 
 	{ bob "$OPTS" udp 127.0.0.1 53; test $? = 1; } && out_is "53 EACCES errno=EACCES" && err_empty
 '
 
+test_expect_success 'PORTGATE_BROKER_POLL=0 (no polling) and junk values (the default) change nothing' '
+	for v in 0 1 10000 10001 abc -5 ""; do
+		PORTGATE_BROKER_POLL=$v alice "$OPTS" udp 127.0.0.1 53 &&
+			out_is "53 ok addr=127.0.0.1 port=53 reuseport=0 v6only=- errno=kept" || exit 1
+		{ PORTGATE_BROKER_POLL=$v bob "$OPTS" udp 127.0.0.1 53; test $? = 1; } &&
+			out_is "53 EACCES errno=EACCES" && err_empty || exit 1
+	done
+'
+
 test_expect_success 'eight threads bind eight granted ports at once' '
 	alice "$OPTS" --threads tcp 127.0.0.1 90 91 92 93 94 95 96 97 &&
 	for p in 90 91 92 93 94 95 96 97; do
