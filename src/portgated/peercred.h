@@ -2,9 +2,10 @@
  * peercred.h - who is on the other end of a connected AF_UNIX socket, as the
  * kernel recorded it at connect(): never taken from anything the peer sends.
  * Privilege: none needed.  Platform seam: peercred-linux.c implements it with
- * SO_PEERCRED + SO_PEERGROUPS; a BSD/macOS peercred-bsd.c would use
- * getpeereid() (uid, gid), LOCAL_PEERCRED (struct xucred: cr_groups, at most
- * XU_NGROUPS) and LOCAL_PEERPID, guarded by #if like the Linux file.
+ * SO_PEERCRED + SO_PEERGROUPS; peercred-bsd.c (macOS and the BSDs) with
+ * getpeereid(), LOCAL_PEERCRED's groups or the account database's, and the
+ * pid where the platform gives it.  Each file is guarded by #if, so the
+ * Makefile builds them all and each platform gets its own.
  */
 #ifndef PGD_PEERCRED_H
 #define PGD_PEERCRED_H
