@@ -386,7 +386,7 @@ test_expect_code 3 'the proxy exits with PROG'"'"'s status' '
 
 test_expect_code 7 'TERM is forwarded to PROG, whose status is the proxy'"'"'s' '
 	"$PG" proxy -l 127.0.0.1:8103 -- sh -c \
-		"trap '"'"'echo got-term >$TMP/sig; exit 7'"'"' TERM; echo up >$TMP/up; sleep 1000 & wait" &
+		"trap '"'"'echo got-term >$TMP/sig; kill \$!; exit 7'"'"' TERM; echo up >$TMP/up; sleep 1000 & wait" &
 	p=$! && wait_grep up "$TMP/up" && kill -TERM $p; wait $p; rc=$? &&
 	grep -x got-term "$TMP/sig" && exit $rc
 '
