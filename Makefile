@@ -206,15 +206,17 @@ install: all
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/portgate-kernel-watch.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
-	install -m 0755 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
+	install -m 0644 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
 	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
 	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
 	install -m 0644 include/portgate.h $(DESTDIR)$(INCLUDEDIR)/portgate.h
 	$(PC_SED) src/lib/portgate.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc
 	install -m 0644 man/portgate.1 $(DESTDIR)$(MANDIR)/man1/portgate.1
+	ln -sf portgate.1 $(DESTDIR)$(MANDIR)/man1/launch_socket_server.1
 	install -m 0644 man/portgate_listen_fds.3 $(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3
 	install -m 0644 man/portgate.conf.5 $(DESTDIR)$(MANDIR)/man5/portgate.conf.5
-	install -m 0644 etc/portgate.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -D -m 0644 etc/portgate.conf.example $(DESTDIR)$(DOCDIR)/examples/portgate.conf
 	install -D -m 0644 contrib/bash-completion/portgate \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/portgate
 
@@ -228,6 +230,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libportgate.so* \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
+		$(DESTDIR)$(MANDIR)/man1/launch_socket_server.1 \
 		$(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3 \
 		$(DESTDIR)$(MANDIR)/man5/portgate.conf.5
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/portgate

@@ -9,9 +9,11 @@ set -eu
 BUILD="gcc make libc6-dev libacl1-dev libcap-ng-dev pkg-config clang llvm libbpf-dev bpftool"
 LINT="clang-format shellcheck"
 TEST="netbase systemd nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
+# The Debian package (debian/, tests/integration/t0510-deb.sh): build and check it.
+PKG="debhelper dpkg-dev lintian adduser"
 
 missing=""
-for p in $BUILD $TEST $LINT; do
+for p in $BUILD $TEST $LINT $PKG; do
 	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$status" in
 	*" installed") ;;

@@ -22,7 +22,9 @@ test_expect_success 'the program, library, header, pkg-config file and man pages
 	test -f "$DEST/usr/lib/pkgconfig/portgate.pc" &&
 	test -f "$DEST/usr/share/man/man1/portgate.1" &&
 	test -f "$DEST/usr/share/man/man5/portgate.conf.5" &&
-	test -f "$DEST/usr/share/man/man3/portgate_listen_fds.3"
+	test -f "$DEST/usr/share/man/man3/portgate_listen_fds.3" &&
+	test "$(readlink "$DEST/usr/share/man/man1/launch_socket_server.1")" = portgate.1 &&
+	test -f "$DEST/usr/share/doc/portgate/examples/portgate.conf" && test ! -e "$DEST/etc"
 '
 test_expect_success 'the broker, the shim, their man pages and the systemd unit are there' '
 	test -x "$DEST/usr/sbin/portgated" &&

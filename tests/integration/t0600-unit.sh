@@ -152,5 +152,50 @@ test_expect_code 100 'systemd refuses a relative PROG' '$S -l :80 -- ./server'
 test_expect_code 127 'systemd refuses a PROG not in PATH' '$S -l :80 -- pgt-no-such-prog'
 test_expect_code 100 'systemd refuses * with [::] (one BindIPv6Only=)' '
 	$S -l "*:80" -l "[::]:443" -- /bin/true'
+test_expect_success 'systemd --fdname a:b: one .socket unit per name, all for one service' '
+	mkdir "$TMP/u3" &&
+	$S -l 127.0.0.1:80 -l "[::1]:80" -l "*:443" -l "udp://[::]:53" --fdname "http:http:tls:d ns" \
+		--output-dir "$TMP/u3" -- /bin/true >"$TMP/out" &&
+	(cd "$TMP/u3" && systemd-analyze verify "$TMP"/u3/*.socket "$TMP/u3/web.service") &&
+	ls "$TMP/u3" >"$TMP/ls" &&
+	printf "%s\n" "web-d\\x20ns.socket" web-http.socket web-tls.socket web.service | diff - "$TMP/ls" &&
+	grep -x "systemctl enable --now web-http.socket web-tls.socket .web-d\\\\x20ns.socket." \
+		"$TMP/out"
+'
+test_expect_success '  ... each unit has its specs, its name and Service=web.service' '
+	grep -x "ListenStream=127.0.0.1:80" "$TMP/u3/web-http.socket" &&
+	grep -x "ListenStream=\[::1\]:80" "$TMP/u3/web-http.socket" &&
+	grep -x "FileDescriptorName=http" "$TMP/u3/web-http.socket" &&
+	test "$(grep -c ^Listen "$TMP/u3/web-http.socket")" = 2 &&
+	grep -x "ListenStream=\[::\]:443" "$TMP/u3/web-tls.socket" &&
+	grep -x "BindIPv6Only=both" "$TMP/u3/web-tls.socket" &&
+	grep -x "FileDescriptorName=tls" "$TMP/u3/web-tls.socket" &&
+	grep -x "ListenDatagram=\[::\]:53" "$TMP/u3/web-d\\x20ns.socket" &&
+	grep -x "BindIPv6Only=ipv6-only" "$TMP/u3/web-d\\x20ns.socket" &&
+	grep -x "FileDescriptorName=d ns" "$TMP/u3/web-d\\x20ns.socket" &&
+	test "$(grep -hx "Service=web.service" "$TMP"/u3/*.socket | wc -l)" = 3
+'
+test_expect_success '  ... the service lists them in Sockets=, Requires= and After=' '
+	u="web-http.socket web-tls.socket web-d\\x20ns.socket" &&
+	grep -xF "Sockets=$u" "$TMP/u3/web.service" &&
+	grep -xF "Requires=$u" "$TMP/u3/web.service" &&
+	grep -xF "After=$u" "$TMP/u3/web.service"
+'
+test_expect_code 1 '  ... none is written when one exists' '
+	rm "$TMP/u3/web-tls.socket" &&
+	$S -l :80 -l :443 --fdname http:tls --output-dir "$TMP/u3" -- /bin/true
+'
+test_expect_success '  ... (the missing one was not written)' 'test ! -e "$TMP/u3/web-tls.socket"'
+test_expect_success 'systemd --fdname on stdout: one section per unit' '
+	$S -l :80 -l :443 --fdname http:tls -- /bin/true >"$TMP/out" &&
+	grep "^# [a-z.-]*$" "$TMP/out" >"$TMP/sections" &&
+	printf "%s\n" "# web-http.socket" "# ---" "# web-tls.socket" "# ---" "# web.service" |
+		diff - "$TMP/sections"
+'
+test_expect_success 'systemd: one name for every socket keeps one NAME.socket' '
+	$S -l :80 -l :443 --fdname web:web -- /bin/true >"$TMP/out" &&
+	grep -x "# web.socket" "$TMP/out" && ! grep "^Sockets=" "$TMP/out" &&
+	grep -x "Requires=web.socket" "$TMP/out"
+'
 test_expect_code 100 'systemd refuses --label' '$S --label x -l :80 -- /bin/true'
 test_done
