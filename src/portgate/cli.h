@@ -10,6 +10,8 @@
 #ifndef PG_CLI_H
 #define PG_CLI_H
 
+#include <sys/types.h>
+
 #include "macro.h"
 #include "policy.h"
 
@@ -60,6 +62,20 @@ struct pg_policy *cli_load_policy(void);
 /* Parse a SPEC given on the command line (shorthand allowed); usage error quotes it. */
 void cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg_spec *ret);
 
+/*
+ * Is portgated answering at path?  0 and its pid and user (0 and -1 where
+ * unknown), or -errno: -ENOENT no socket there, -ECONNREFUSED a socket nobody
+ * serves.
+ */
+int cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid);
+
+/*
+ * Does the kernel's loaded policy (its configuration c) match p compiled now,
+ * with the accounts as they are?  1 yes, 0 no, -errno if p does not compile.
+ */
+struct pg_k_config;
+int cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c);
+
 int cmd_allow(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
@@ -71,6 +87,7 @@ int cmd_launch_socket_server(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_unit(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

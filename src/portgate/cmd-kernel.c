@@ -355,6 +355,22 @@ kernel_unload(void)
 	return EXIT_OK;
 }
 
+int
+cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c)
+{
+	struct pg_kgroups g = { 0 };
+	struct pg_kpolicy k = { 0 };
+	int r = pg_kgroups_from_accounts(p, &g);
+
+	if (r == 0)
+		r = pg_kpolicy_compile(p, &g, PG_K_MAX_ALLOWED, &k, NULL);
+	if (r == 0)
+		r = k.hash == c->policy_hash;
+	pg_kpolicy_clear(&k);
+	pg_kgroups_clear(&g);
+	return r;
+}
+
 /* --- status: the live listeners ---------------------------------------------------- */
 
 struct listener {
@@ -485,13 +501,10 @@ collect_listeners(void *p)
 static bool
 broker_running(const char *path)
 {
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	pid_t pid;
+	uid_t uid;
 
-	if (fd < 0 || strlen(path) >= sizeof(sun.sun_path))
-		return false;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	return connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	return cli_broker_probe(path, &pid, &uid) == 0;
 }
 
 static bool
@@ -642,22 +655,16 @@ kernel_status(void)
 		       cli.config_dir);
 		p = NULL;
 	} else if (c->magic != 0) {
-		struct pg_kgroups g = { 0 };
-		struct pg_kpolicy k = { 0 };
+		int sync = cli_kernel_in_sync(p, c);
 
-		if (pg_kgroups_from_accounts(p, &g) == 0 &&
-		    pg_kpolicy_compile(p, &g, PG_K_MAX_ALLOWED, &k, NULL) == 0)
-			printf("policy files: %s %s\n",
-			       k.hash == c->policy_hash ? "in sync with"
-							: "CHANGED since the load in",
-			       cli.config_dir);
-		else
+		if (sync < 0)
 			printf("policy files: %s no longer compiles for the kernel\n",
 			       cli.config_dir);
-		if (k.hash != c->policy_hash && k.hash != 0)
+		else
+			printf("policy files: %s %s\n",
+			       sync ? "in sync with" : "CHANGED since the load in", cli.config_dir);
+		if (sync == 0)
 			printf("  run 'portgate kernel reload' to enforce the current files\n");
-		pg_kpolicy_clear(&k);
-		pg_kgroups_clear(&g);
 	}
 
 	r = pg_netns_run(ns, collect_listeners, &ls);

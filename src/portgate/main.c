@@ -39,6 +39,8 @@ const struct command commands[] = {
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] [--launchd NAME]... "
 	  "-l SPEC... [--fdname NAME]... -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
+	{ "status", cmd_status, "status [--pin-dir DIR]",
+	  "say whether the policy is valid and what enforces it now" },
 	{ "unit", cmd_unit, "unit launchd|systemd ...",
 	  "print a launchd plist or systemd units for a server" },
 	{ "verify", cmd_verify, "verify [DIR]",

@@ -1,0 +1,128 @@
+#!/bin/sh
+# t0220-status.sh - portgate status: the policy, the kernel path and the broker
+# in one answer, and its exit code (0 only when a valid policy is enforced by
+# at least one path, and the kernel's copy is current).
+#
+# SAFETY: the kernel part attaches to a scratch cgroup made here, never the
+# root, with pins in a bpffs private to this test's mount namespace; no
+# process joins the cgroup.  The trap unloads and removes it.
+# Users are pgt-st* so that other tests' users never collide with these.
+# shellcheck disable=SC2016,SC2034,SC2119,SC2317
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "${0%/*}/lib.sh"
+
+[ -x "$PG" ] || skip_all "needs $PG (make all)"
+require_cmd setpriv
+
+make_user pgt-stalice
+make_user pgt-stbob
+ETC=$TMP/etc
+mkdir -p "$ETC"
+echo "pgt-stalice tcp://127.0.0.1:80" >"$ETC/portgate.conf"
+chmod -R a+rX "$ETC"
+export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
+PGSOCK=$TMP/run/portgated.sock
+export PORTGATE_SOCKET="$PGSOCK"
+OUT=$TMP/out
+# A pin directory that is never there, so the host's kernel policy (if any) is not read.
+NOPINS=/nonexistent/pgt-t0220
+
+status() {
+	"$PG" status "$@" >"$OUT" 2>&1
+}
+has() {
+	grep -F -- "$1" "$OUT" >/dev/null || { sed 's/^/# /' "$OUT"; return 1; }
+}
+
+test_expect_success 'nothing running: the policy is read, nothing enforces it, exit 1' '
+	{ status --pin-dir $NOPINS; test $? = 1; } &&
+	has "policy: $ETC: 1 rule in 1 file" &&
+	has "kernel: not loaded" &&
+	has "broker: not running (no socket at $PGSOCK" &&
+	has "enforced: no: named ports are neither granted nor reserved"
+'
+
+start_portgated
+PGD_UID=$(id -u pgt-portgated)
+
+test_expect_success 'with portgated: the broker line names its pid and user, exit 0' '
+	status --pin-dir $NOPINS &&
+	has "broker: running at $PGSOCK (pid $PGD_PID, user pgt-portgated)" &&
+	has "enforced: yes, by the broker"
+'
+
+test_expect_success 'an ordinary user gets the same answer about the broker' '
+	as_user pgt-stbob "$PG" status --pin-dir $NOPINS >"$OUT" 2>&1 &&
+	has "broker: running at $PGSOCK"
+'
+
+kill -9 "$PGD_PID"
+wait "$PGD_PID" 2>/dev/null
+test_expect_success 'a socket left by a killed portgated is told apart from none' '
+	{ status --pin-dir $NOPINS; test $? = 1; } &&
+	has "broker: not running ($PGSOCK is left from an earlier portgated"
+'
+
+test_expect_success 'a broken policy: the error count, a pointer to verify, exit 1' '
+	cp "$ETC/portgate.conf" "$TMP/good.conf" &&
+	printf "pgt-stalice tcp://127.0.0.1:80\npgt-nosuchuser tcp://*:81\n" >"$ETC/portgate.conf" &&
+	{ status --pin-dir $NOPINS; test $? = 1; } &&
+	has "has 1 error: nothing of it is enforced until they are fixed (run '"'"'portgate verify'"'"')" &&
+	has "enforced: no (fix the policy first)" &&
+	cp "$TMP/good.conf" "$ETC/portgate.conf"
+'
+
+test_expect_code 100 'an unexpected argument is a usage error' '"$PG" status extra'
+test_expect_code 100 'a relative --pin-dir is a usage error' '"$PG" status --pin-dir rel'
+test_expect_success '--help prints the usage' '
+	"$PG" status --help >"$OUT" && has "usage: portgate status [--pin-dir DIR]"
+'
+
+# --- the kernel path, in a scratch cgroup ------------------------------------------
+
+CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
+if ! [ -r /sys/kernel/btf/vmlinux ] || [ -z "$CG2" ] || ! [ -d "$CG2" ] ||
+	! mount -t bpf -o mode=0700 pgt-t0220 /sys/fs/bpf 2>/dev/null; then
+	if [ "${PORTGATE_TEST_STRICT:-}" = 1 ]; then
+		echo "Bail out! the kernel part needs BTF, cgroup v2 and a bpffs"
+		exit 1
+	fi
+	echo "# skipping the kernel part: needs BTF, cgroup v2 and a private bpffs"
+	test_done
+fi
+CG=$CG2/pgt-t0220-$$
+PINS=/sys/fs/bpf/pgt-t0220-$$
+status_cleanup() {
+	"$PG" kernel unload --pin-dir "$PINS" >/dev/null 2>&1
+	[ -d "$CG" ] && rmdir "$CG" 2>/dev/null
+	_pg_cleanup
+}
+trap status_cleanup EXIT
+mkdir "$CG" || { echo "Bail out! cannot create the scratch cgroup $CG"; exit 1; }
+"$PG" kernel load --cgroup "$CG" --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT" 2>&1 ||
+	{ sed 's/^/# /' "$OUT"; echo "Bail out! kernel load into the scratch cgroup failed"; exit 1; }
+
+test_expect_success 'kernel loaded in a scratch cgroup: named, in sync, exit 0' '
+	status --pin-dir "$PINS" &&
+	has "kernel: loaded (bind4 and bind6) for the programs in $CG only; in sync with the policy files" &&
+	has "enforced: yes, by the kernel"
+'
+
+test_expect_success 'the policy files changed since the load: say so, exit 1' '
+	echo "pgt-stbob tcp://127.0.0.1:81" >>"$ETC/portgate.conf" &&
+	{ status --pin-dir "$PINS"; test $? = 1; } &&
+	has "the policy files CHANGED since: run '"'"'portgate kernel reload'"'"'" &&
+	has "enforced: yes, by the kernel (the kernel with an older policy)"
+'
+
+test_expect_success 'after a reload it is in sync again' '
+	"$PG" kernel reload --cgroup "$CG" --pin-dir "$PINS" --netns /proc/self/ns/net >/dev/null 2>&1 &&
+	status --pin-dir "$PINS" && has "in sync with the policy files"
+'
+
+test_expect_success 'an ordinary user cannot read the pins: the answer says so' '
+	as_user pgt-stbob "$PG" status --pin-dir "$PINS" >"$OUT" 2>&1
+	has "kernel: cannot tell without root (run '"'"'sudo portgate status'"'"')"
+'
+
+test_done
