@@ -119,6 +119,7 @@ timeout 10 head -n 1 "$TMP/ready" >/dev/null
 export PORTGATE_SOCKET="$TMP/run/portgated.sock"
 printf '$ grep -E "^(Uid|CapEff)" /proc/%s/status     # not root; capability 10 only\n' "$daemon_pid"
 grep -E '^(Uid|CapEff)' "/proc/$daemon_pid/status"
+run "$PG" status
 
 say "pgt-demo runs an unmodified Python web server on port 80 with portgate exec (no root, no setuid)"
 echo "Hello from python3 -m http.server, bound through portgated." >"$TMP/www/index.html"
