@@ -62,11 +62,6 @@ broker_connect(const char *path, int *ret_fd)
 	return 0;
 }
 
-/*
- * One request and its reply on conn.  *hung_up says the failure was the
- * connection's (the daemon closed it before a whole reply came), which a
- * request on a kept connection may retry once on a new one.
- */
 static uint64_t
 now_us(void)
 {
@@ -110,6 +105,11 @@ await_reply(int conn)
 		(void)sched_yield();
 }
 
+/*
+ * One request and its reply on conn.  *hung_up says the failure was the
+ * connection's (the daemon closed it before a whole reply came), which a
+ * request on a kept connection may retry once on a new one.
+ */
 static int
 broker_exchange(int conn, const struct pg_wire_bind_req *req, int send_fd,
 		struct pg_broker_result *res, bool *hung_up)
