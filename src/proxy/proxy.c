@@ -65,6 +65,7 @@ struct listener {
 	int fd; /* -1 once draining */
 	bool armed;
 	bool dgram; /* a bound datagram socket: relayed, never disarmed */
+	bool tcp;   /* an IPv4/IPv6 stream socket: its clients get TCP_NODELAY */
 };
 
 /* One datagram client: its address and a socket connected to the backend. */
@@ -175,13 +176,19 @@ backend_name(const struct pg_proxy *p, char *buf, size_t size)
 	return buf;
 }
 
+/* Only for TCP sockets: small replies go out at once instead of after a delayed ACK. */
 static void
 set_nodelay(int fd)
 {
 	int one = 1;
 
-	/* Fails harmlessly (EOPNOTSUPP) on AF_UNIX. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static bool
+is_inet(sa_family_t family)
+{
+	return family == AF_INET || family == AF_INET6;
 }
 
 static void
@@ -394,7 +401,8 @@ conn_established(struct pg_proxy *p, struct conn *c)
 			return;
 		}
 	}
-	set_nodelay(c->backend);
+	if (is_inet(p->cfg.backend.ss_family))
+		set_nodelay(c->backend);
 	r = pg_shovel_init(&c->up, !p->cfg.copy, PG_SHOVEL_SIZE);
 	if (r == 0)
 		r = pg_shovel_init(&c->down, !p->cfg.copy, PG_SHOVEL_SIZE);
@@ -530,7 +538,8 @@ on_accept(struct pg_proxy *p, struct listener *l)
 		p->nconns++;
 		p->nwaiting++;
 		c->state = CONN_CONNECTING;
-		set_nodelay(fd);
+		if (l->tcp)
+			set_nodelay(fd);
 		r = epoll_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->client_tag);
 		if (r < 0) {
 			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
@@ -840,14 +849,17 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct listener *l = &p->listeners[i];
 		int flags = fcntl(cfg->listen_fds[i], F_GETFL), type = 0;
-		socklen_t len = sizeof(type);
+		socklen_t len = sizeof(type), dlen = sizeof(int);
+		int domain = 0;
 
 		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
 		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+		    getsockopt(l->fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0) {
 			r = -errno;
 			goto fail;
 		}
+		l->tcp = type == SOCK_STREAM && is_inet((sa_family_t)domain);
 		if (type != want) {
 			r = -ESOCKTNOSUPPORT; /* a listener the backend's type cannot serve */
 			goto fail;

@@ -668,5 +668,30 @@ test_expect_success 'launch_socket_server as a user, PORTGATE_PROXY_PROTOCOL=v2 
 	out=$(curl -sS --max-time 20 -w " %{local_port}" http://127.0.0.1:8307/) &&
 	echo "$out" && set -- $out && test "$1" = "127.0.0.1:$2"
 '
+# TCP_NODELAY: set on the client's TCP socket and on a TCP backend, never tried on a UNIX
+# one.  PROG is the client itself, so the proxy exits when it is done.
+if command -v strace >/dev/null; then
+	test_expect_success 'TCP_NODELAY on the client and a TCP backend, not on a UNIX backend' '
+		"$PY" "$TMP/echo.py" "unix:$TMP/nd.sock" &
+		px_track $!
+		"$PY" "$TMP/echo.py" tcp:127.0.0.1:8331 &
+		px_track $!
+		wait_listen 8331 && i=0 &&
+		while ! test -S "$TMP/nd.sock" && test $i -lt 200; do sleep 0.05; i=$((i + 1)); done &&
+		want="$(sha256sum <"$TMP/req" | cut -d" " -f1) $(wc -c <"$TMP/req")" &&
+		for to in "unix:$TMP/nd.sock" tcp:127.0.0.1:8331; do
+			strace -f -qq -e trace=setsockopt -o "$TMP/nd.st" "$PG" proxy --workers 1 \
+				-l 127.0.0.1:8330 --to "$to" -- \
+				"$PY" "$TMP/client.py" 8330 --file "$TMP/req" >"$TMP/nd.out" &&
+			grep "^$want " "$TMP/nd.out" &&
+			n=$(grep -c TCP_NODELAY "$TMP/nd.st") &&
+			case $to in unix:*) test "$n" = 1 ;; *) test "$n" = 2 ;; esac &&
+			! grep -E "TCP_NODELAY.*= -1" "$TMP/nd.st" || { cat "$TMP/nd.st"; exit 1; }
+		done
+	'
+else
+	_pg_result 0 "TCP_NODELAY on the client and a TCP backend, not on a UNIX backend # SKIP needs strace"
+fi
+
 px_reap
 test_done
