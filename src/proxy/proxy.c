@@ -381,6 +381,7 @@ send_proxy_header(struct pg_proxy *p, struct conn *c)
 static void
 conn_established(struct pg_proxy *p, struct conn *c)
 {
+	size_t size;
 	int r;
 
 	if (p->cfg.check_owner && p->cfg.backend.ss_family == AF_UNIX) {
@@ -403,9 +404,10 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	}
 	if (is_inet(p->cfg.backend.ss_family))
 		set_nodelay(c->backend);
-	r = pg_shovel_init(&c->up, !p->cfg.copy, PG_SHOVEL_SIZE);
+	size = p->cfg.copy ? PG_SHOVEL_SIZE : PG_SHOVEL_PIPE_MAX;
+	r = pg_shovel_init(&c->up, !p->cfg.copy, size);
 	if (r == 0)
-		r = pg_shovel_init(&c->down, !p->cfg.copy, PG_SHOVEL_SIZE);
+		r = pg_shovel_init(&c->down, !p->cfg.copy, size);
 	if (r < 0) {
 		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
 			     "set up a connection's buffers; closing it");

@@ -33,8 +33,13 @@ pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 		return copy_init(s, size);
 	if (pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
-	/* A failure (pipe-user-pages-soft reached) leaves the default size: use what we got. */
-	(void)fcntl(s->pipe[0], F_SETPIPE_SZ, (int)size);
+	/*
+	 * Start small: most connections carry small messages, and a pipe's
+	 * size counts against the user's pipe budget (pipe-user-pages-soft)
+	 * whether or not it is ever filled.  Over the budget the kernel gives
+	 * less than its default: use what we got.
+	 */
+	s->max = size;
 	r = fcntl(s->pipe[0], F_GETPIPE_SZ);
 	if (r <= 0) {
 		r = r < 0 ? -errno : -EIO;
@@ -86,6 +91,23 @@ fall_back_to_copy(struct pg_shovel *s)
 	return copy_init(s, PG_SHOVEL_SIZE / 4);
 }
 
+/* A splice filled all the room there was: a bulk stream, so make the pipe larger if we may. */
+static void
+grow_pipe(struct pg_shovel *s)
+{
+	size_t want = s->cap * 4 < s->max ? s->cap * 4 : s->max;
+	int r;
+
+	if (s->no_grow || want <= s->cap)
+		return;
+	r = fcntl(s->pipe[0], F_SETPIPE_SZ, (int)want);
+	if (r <= 0) {
+		s->no_grow = true; /* EPERM: over the per-user pipe budget; keep this size */
+		return;
+	}
+	s->cap = (size_t)r;
+}
+
 /* Fill from in: bytes read, 0 when blocked (or at EOF, then s->eof), or -errno. */
 static long
 fill(struct pg_shovel *s, int in, size_t max)
@@ -101,6 +123,8 @@ fill(struct pg_shovel *s, int in, size_t max)
 				return r;
 			return fill(s, in, max < s->cap ? max : s->cap);
 		}
+		if (n > 0 && (size_t)n == s->cap - s->len)
+			grow_pipe(s);
 	} else {
 		if (s->off + s->len == s->cap && s->len > 0) {
 			memmove(s->buf, s->buf + s->off, s->len);

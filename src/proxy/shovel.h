@@ -10,22 +10,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Bytes one direction may hold (pipe size or copy buffer). */
-#define PG_SHOVEL_SIZE (256 * 1024)
+/*
+ * Bytes one direction may hold: the copy buffer, and the most a pipe grows to
+ * (the kernel's default /proc/sys/fs/pipe-max-size, so unprivileged too).
+ */
+#define PG_SHOVEL_SIZE	   (256 * 1024)
+#define PG_SHOVEL_PIPE_MAX (1024 * 1024)
 
 struct pg_shovel {
-	int pipe[2]; /* splice mode: -1 in copy mode */
-	char *buf;   /* copy mode: NULL in splice mode */
-	size_t cap;  /* what the pipe or buffer holds */
-	size_t len;  /* bytes held */
-	size_t off;  /* copy mode: where the held bytes start in buf */
-	bool eof;    /* the source said EOF */
-	bool done;   /* EOF seen, everything delivered and SHUT_WR sent */
+	int pipe[2];  /* splice mode: -1 in copy mode */
+	char *buf;    /* copy mode: NULL in splice mode */
+	size_t cap;   /* what the pipe or buffer holds now */
+	size_t max;   /* splice mode: what the pipe may grow to */
+	size_t len;   /* bytes held */
+	size_t off;   /* copy mode: where the held bytes start in buf */
+	bool eof;     /* the source said EOF */
+	bool done;    /* EOF seen, everything delivered and SHUT_WR sent */
+	bool no_grow; /* the kernel refused a larger pipe (per-user pipe budget) */
 };
 
 /*
- * Prepare a shovel; with splice it uses a pipe of size bytes (the kernel may
- * give less), otherwise a buffer.  Returns 0 or -errno (-EMFILE, -ENOMEM...).
+ * Prepare a shovel.  With splice it uses a pipe of the kernel's default size
+ * that grows, by four times at a step up to size bytes, each time one splice
+ * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
+ * kernel will not grow stays as it is.  Without splice it uses a buffer of
+ * size bytes.  Returns 0 or -errno (-EMFILE, -ENOMEM...).
  */
 int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);

@@ -1,0 +1,183 @@
+/*
+ * test-shovel.c - one direction of a proxied connection between two UNIX
+ * socket pairs: every byte arrives in order in splice and copy mode, the
+ * source's EOF becomes shutdown(SHUT_WR) on the destination, and a splice
+ * pipe starts at the kernel's default size and grows (up to its limit, never
+ * past it) only when a stream fills it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../src/proxy/shovel.h"
+#include "tap.h"
+
+#define TOTAL (3 * 1024 * 1024)
+
+struct rig {
+	int src[2]; /* the test writes src[0]; the shovel reads src[1] */
+	int dst[2]; /* the shovel writes dst[0]; the test reads dst[1] */
+};
+
+static int
+rig_open(struct rig *r)
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r->src) < 0)
+		return -errno;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r->dst) < 0)
+		return -errno;
+	return 0;
+}
+
+static void
+rig_close(struct rig *r)
+{
+	for (int i = 0; i < 2; i++) {
+		(void)close(r->src[i]);
+		(void)close(r->dst[i]);
+	}
+}
+
+static unsigned char
+pattern(size_t i)
+{
+	return (unsigned char)((i * 7 + i / 4093) & 0xff);
+}
+
+/*
+ * Push TOTAL bytes through the shovel, then EOF.  Returns the bytes that
+ * arrived intact (stops at the first wrong one); *ret_eof says whether the
+ * reader saw EOF after them.  Bounded: every round moves something, or stops.
+ */
+static size_t
+pump(struct pg_shovel *s, struct rig *r, bool *ret_eof, size_t *ret_max_cap)
+{
+	static unsigned char chunk[65536], in[65536];
+	size_t sent = 0, got = 0;
+	bool shut = false;
+
+	*ret_eof = false;
+	*ret_max_cap = s->cap;
+	for (int round = 0; round < 1000000; round++) {
+		bool progress = false, more;
+		ssize_t n;
+		long m;
+
+		if (sent < TOTAL) {
+			size_t len = TOTAL - sent < sizeof(chunk) ? TOTAL - sent : sizeof(chunk);
+
+			for (size_t i = 0; i < len; i++)
+				chunk[i] = pattern(sent + i);
+			n = write(r->src[0], chunk, len);
+			if (n > 0) {
+				sent += (size_t)n;
+				progress = true;
+			}
+		} else if (!shut) {
+			(void)shutdown(r->src[0], SHUT_WR);
+			shut = progress = true;
+		}
+		m = pg_shovel_run(s, r->src[1], r->dst[0], 1U << 20, &more);
+		if (m < 0)
+			return got;
+		if (m > 0 || more)
+			progress = true;
+		if (s->cap > *ret_max_cap)
+			*ret_max_cap = s->cap;
+		while ((n = read(r->dst[1], in, sizeof(in))) > 0) {
+			for (ssize_t i = 0; i < n; i++)
+				if (in[i] != pattern(got + (size_t)i))
+					return got + (size_t)i;
+			got += (size_t)n;
+			progress = true;
+		}
+		if (n == 0) {
+			*ret_eof = true;
+			return got;
+		}
+		if (!progress && s->done)
+			return got;
+	}
+	return got;
+}
+
+static void
+check_mode(bool splice, size_t size, const char *what)
+{
+	struct pg_shovel s;
+	struct rig r;
+	size_t got, max_cap = 0;
+	bool eof;
+	int e;
+
+	if (rig_open(&r) < 0) {
+		ok(0, "%s: socketpair: %s", what, strerror(errno));
+		return;
+	}
+	e = pg_shovel_init(&s, splice, size);
+	is_int(e, 0, "%s: init", what);
+	if (e < 0) {
+		rig_close(&r);
+		return;
+	}
+	if (splice && s.buf == NULL) {
+		int def = fcntl(s.pipe[0], F_GETPIPE_SZ);
+
+		ok(def > 0 && s.cap == (size_t)def, "%s: the pipe starts at the kernel's size (%d)",
+		   what, def);
+	}
+	got = pump(&s, &r, &eof, &max_cap);
+	is_int((long)got, (long)TOTAL, "%s: every byte arrived, in order", what);
+	ok(eof, "%s: the source's EOF became the destination's EOF", what);
+	ok(s.done, "%s: the shovel is done", what);
+	if (splice && s.buf == NULL) {
+		if (size > 65536)
+			ok(max_cap > 65536, "%s: a bulk stream grew the pipe (to %zu)", what,
+			   max_cap);
+		ok(max_cap <= (size > 65536 ? size : 65536),
+		   "%s: the pipe never grew past its limit (%zu)", what, max_cap);
+	}
+	if (!splice)
+		is_int((long)s.cap, (long)size, "%s: the buffer has the size asked for", what);
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
+static void
+check_preload(bool splice)
+{
+	const char *what = splice ? "splice" : "copy";
+	struct pg_shovel s;
+	struct rig r;
+	char buf[64] = { 0 };
+	bool more;
+	ssize_t n;
+
+	if (rig_open(&r) < 0 || pg_shovel_init(&s, splice, PG_SHOVEL_PIPE_MAX) < 0) {
+		ok(0, "%s: preload setup", what);
+		return;
+	}
+	is_int(pg_shovel_preload(&s, "HDR", 3), 0, "%s: preload", what);
+	ok(write(r.src[0], "body", 4) == 4, "%s: the source sends", what);
+	(void)shutdown(r.src[0], SHUT_WR);
+	(void)pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more);
+	n = read(r.dst[1], buf, sizeof(buf) - 1);
+	is_int((long)n, 7L, "%s: preloaded bytes and the source's bytes", what);
+	is_str(buf, "HDRbody", "%s: the preloaded bytes go first", what);
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
+int
+main(void)
+{
+	check_mode(true, PG_SHOVEL_PIPE_MAX, "splice");
+	check_mode(true, 65536, "splice, limit 64 KiB");
+	check_mode(false, PG_SHOVEL_SIZE, "copy");
+	check_preload(true);
+	check_preload(false);
+	return tap_done();
+}
