@@ -12,6 +12,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -58,6 +59,10 @@ struct proxy_options {
 	bool copy;
 	int proxy_protocol; /* 0, 1 or 2 */
 	unsigned workers;   /* processes serving; 0: the online CPUs */
+	bool login_shell;   /* run PROG through its user's login shell */
+	char *shell;	    /* that shell, resolved before the fork */
+	char *login_home;   /* without -u: the caller's passwd home and name, for login's */
+	char *login_name;   /* HOME, USER, LOGNAME (NULL without a passwd entry) */
 	char **argv;	    /* PROG ARGS..., NULL without PROG */
 };
 
@@ -137,6 +142,7 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		{ "copy", no_argument, NULL, 'C' },
 		{ "proxy-protocol", required_argument, NULL, 'P' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "login-shell", no_argument, NULL, 'S' },
 		{ 0 },
 	};
 	int c;
@@ -191,6 +197,9 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 		case 'W':
 			o->workers = parse_workers(optarg);
 			break;
+		case 'S':
+			o->login_shell = true;
+			break;
 		case 'P':
 			if (strcmp(optarg, "v1") == 0)
 				o->proxy_protocol = 1;
@@ -218,6 +227,62 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			  "no sockets to accept on: give -l SPEC, --launchd NAME or --inherit");
 	if (o->to == NULL && o->argv == NULL)
 		usage_die("proxy", "no backend: give --to unix:PATH or tcp:HOST:PORT, or a PROG");
+	if (o->login_shell && o->argv == NULL)
+		usage_die("proxy", "--login-shell runs PROG through a login shell: give a PROG");
+}
+
+/*
+ * --login-shell: the login shell of whoever runs PROG (USER with -u, else the
+ * caller), from the passwd entry.  It must be able to run "exec PROG ARGS"
+ * given as positional parameters, so shells that are not POSIX-like, and the
+ * ones that refuse logins, are refused here by name.
+ */
+static char *
+resolve_login_shell(struct proxy_options *o, const struct privdrop_target *t)
+{
+	static const char *const refused[] = { "nologin", "false", "true", "fish", "csh", "tcsh" };
+	const char *shell = NULL, *who = o->user;
+	struct passwd *pw = NULL;
+	char *copy, idbuf[32];
+	const char *base;
+
+	if (o->user != NULL) {
+		shell = t->shell;
+	} else {
+		errno = 0;
+		pw = getpwuid(geteuid());
+		if (pw != NULL) {
+			shell = pw->pw_shell;
+			who = pw->pw_name;
+			o->login_home = strdup(pw->pw_dir);
+			o->login_name = strdup(pw->pw_name);
+			if (o->login_home == NULL || o->login_name == NULL)
+				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		}
+	}
+	if (who == NULL) {
+		(void)snprintf(idbuf, sizeof(idbuf), "uid %u", (unsigned)geteuid());
+		who = idbuf;
+	}
+	if (shell == NULL || shell[0] == '\0')
+		shell = "/bin/sh"; /* an empty passwd field means sh, as login(1) has it */
+	if (shell[0] != '/')
+		die(EXIT_NOEXEC,
+		    "proxy: --login-shell: %s's login shell '%s' is not an absolute path; fix the "
+		    "passwd entry",
+		    who, shell);
+	base = strrchr(shell, '/') + 1;
+	for (size_t i = 0; i < nitems(refused); i++)
+		if (strcmp(base, refused[i]) == 0)
+			die(EXIT_NOEXEC,
+			    "proxy: --login-shell: %s's login shell is %s, which cannot run PROG "
+			    "as 'exec \"$0\" \"$@\"'; give %s a POSIX shell (sh, bash, dash, "
+			    "ksh, zsh) or drop --login-shell",
+			    who, shell, who);
+	copy = strdup(shell);
+	if (copy == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+	return copy;
 }
 
 /*
@@ -454,6 +519,14 @@ child_env(const struct proxy_options *o, const struct privdrop_target *t, const 
 			r |= setenv("TERM", term_copy, 1);
 		free(term_copy);
 	}
+	if (o->login_shell && o->user == NULL && o->login_name != NULL) {
+		/* What login(1) sets; with -u it is set above. */
+		r |= setenv("HOME", o->login_home, 1);
+		r |= setenv("USER", o->login_name, 1);
+		r |= setenv("LOGNAME", o->login_name, 1);
+	}
+	if (o->login_shell)
+		r |= setenv("SHELL", o->shell, 1);
 	for (size_t i = 0; i < nitems(drop); i++)
 		(void)unsetenv(drop[i]);
 	r |= setenv("PORTGATE_BACKEND", to, 1);
@@ -481,6 +554,29 @@ start_child(const struct proxy_options *o, const struct privdrop_target *t, bool
 	child_env(o, t, to);
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (o->login_shell) {
+		/*
+		 * SHELL -l -c 'exec "$0" "$@"' PROG ARGS...: the profile sets up
+		 * the environment (PATH...), then the shell becomes PROG.  PROG
+		 * and ARGS are positional parameters, never parsed as shell text.
+		 */
+		size_t n = 0;
+		char **args;
+
+		while (o->argv[n] != NULL)
+			n++;
+		args = calloc(n + 5, sizeof(*args));
+		if (args == NULL)
+			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		args[0] = o->shell;
+		args[1] = (char *)"-l";
+		args[2] = (char *)"-c";
+		args[3] = (char *)"exec \"$0\" \"$@\"";
+		memcpy(args + 4, o->argv, (n + 1) * sizeof(*args));
+		execv(o->shell, args);
+		die_errno(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
+			  "exec the login shell '%s' for '%s'", o->shell, o->argv[0]);
+	}
 	execvp(o->argv[0], o->argv);
 	die_errno(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno,
 		  "exec '%s'", o->argv[0]);
@@ -730,6 +826,8 @@ cmd_proxy(int argc, char **argv)
 			    "proxy: only root can run a program as another user or group ('%s')",
 			    o.user);
 	}
+	if (o.login_shell)
+		o.shell = resolve_login_shell(&o, &t);
 	raise_nofile();
 	fds = get_listeners(&o, &t, root, &nlisten);
 
@@ -852,6 +950,9 @@ cmd_proxy(int argc, char **argv)
 	free(fds);
 	free(o.listen);
 	free(o.launchd);
+	free(o.shell);
+	free(o.login_home);
+	free(o.login_name);
 	if (dir != NULL) {
 		(void)unlink(to + 5);
 		(void)rmdir(dir);
@@ -869,10 +970,26 @@ cmd_proxy(int argc, char **argv)
  * them when there are no names.  The backend is $LAUNCH_PROGRAM_TCP_ADDRESS
  * (HOST:PORT, first), else $LAUNCH_PROGRAM_SOCKET_PATH, else a socket in a
  * fresh private directory told to PROG.  $PORTGATE_PROXY_PROTOCOL=v1|v2 sends
- * the client's address.  Runs as the invoking user (launchd's UserName).
+ * the client's address.  $PORTGATE_LOGIN_SHELL=1, or a PROG that is the
+ * original's login_wrapper helper (".../launch_socket_server/login_wrapper",
+ * which need not exist), runs PROG through the user's login shell
+ * (--login-shell).  Runs as the invoking user (launchd's UserName).
  */
 
 #define LSS_EXIT_USAGE 1 /* launch_socket_server's status for usage errors */
+
+/* PROG is the original's helper, as its README has it: "launch_socket_server login_wrapper PROG".
+ */
+static bool
+is_login_wrapper(const char *prog)
+{
+	static const char suffix[] = "launch_socket_server/login_wrapper";
+	size_t len = strlen(prog);
+
+	return strcmp(prog, "login_wrapper") == 0 ||
+	       (len >= sizeof(suffix) && prog[len - sizeof(suffix)] == '/' &&
+		strcmp(prog + len - (sizeof(suffix) - 1), suffix) == 0);
+}
 
 int
 cmd_launch_socket_server(int argc, char **argv)
@@ -881,9 +998,11 @@ cmd_launch_socket_server(int argc, char **argv)
 	const char *tcp = getenv("LAUNCH_PROGRAM_TCP_ADDRESS");
 	const char *path = getenv("LAUNCH_PROGRAM_SOCKET_PATH");
 	char *pp = getenv("PORTGATE_PROXY_PROTOCOL");
+	const char *ls = getenv("PORTGATE_LOGIN_SHELL");
+	bool login = ls != NULL && ls[0] != '\0' && strcmp(ls, "0") != 0;
 	_cleanup_free_ char *to = NULL;
 	char **args;
-	int n = 0;
+	int n = 0, first = 1;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fprintf(argc < 2 ? stderr : stdout,
@@ -913,8 +1032,19 @@ cmd_launch_socket_server(int argc, char **argv)
 		    "LAUNCH_PROGRAM_SOCKET_PATH");
 	}
 
-	/* proxy --inherit --fdname NAME [--to TO] [--proxy-protocol V] [-- PROG ARGS...] */
-	args = calloc((size_t)argc + 10, sizeof(*args));
+	if (strcmp(argv[1], "-") != 0 && is_login_wrapper(argv[1])) {
+		if (argc < 3)
+			die(LSS_EXIT_USAGE, "launch_socket_server: %s needs a program to run",
+			    argv[1]);
+		login = true;
+		first = 2;
+	}
+
+	/*
+	 * proxy --inherit --fdname NAME [--to TO] [--proxy-protocol V]
+	 * [--login-shell] [-- PROG ARGS...]
+	 */
+	args = calloc((size_t)argc + 11, sizeof(*args));
 	if (args == NULL)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "launch_socket_server: allocate memory");
 	args[n++] = (char *)"proxy";
@@ -929,9 +1059,11 @@ cmd_launch_socket_server(int argc, char **argv)
 		args[n++] = (char *)"--proxy-protocol";
 		args[n++] = pp;
 	}
+	if (login && strcmp(argv[1], "-") != 0)
+		args[n++] = (char *)"--login-shell";
 	if (strcmp(argv[1], "-") != 0) {
 		args[n++] = (char *)"--";
-		for (int i = 1; i < argc; i++)
+		for (int i = first; i < argc; i++)
 			args[n++] = argv[i];
 	}
 	args[n] = NULL;

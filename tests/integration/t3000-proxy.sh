@@ -693,5 +693,61 @@ else
 	_pg_result 0 "TCP_NODELAY on the client and a TCP backend, not on a UNIX backend # SKIP needs strace"
 fi
 
+# --login-shell: a user with a real shell, whose profile sets a variable and puts ~/bin
+# on PATH; PROG is found there and prints the variable and its arguments one per line.
+make_user pgt-px-login
+LHOME=$TMP/home-login
+mkdir -p "$LHOME/bin" &&
+	usermod -s /bin/sh -d "$LHOME" pgt-px-login &&
+	cat >"$LHOME/.profile" <<'EOF2'
+PGT_PROFILE="profile of $USER"
+PATH="$HOME/bin:$PATH"
+export PGT_PROFILE PATH
+EOF2
+cat >"$LHOME/bin/pgt-show" <<'EOF2'
+#!/bin/sh
+echo "profile=$PGT_PROFILE home=$HOME"
+for a in "$@"; do printf '<%s>\n' "$a"; done
+EOF2
+chmod 755 "$LHOME/bin/pgt-show" && chown -R pgt-px-login "$LHOME"
+# The arguments a shell string would mangle: spaces, quotes, $, ;, a glob, an empty one.
+cat >"$TMP/login.want" <<EOF2
+profile=profile of pgt-px-login home=$LHOME
+<a b>
+<it's "q">
+<\$HOME;x>
+<*>
+<>
+EOF2
+
+test_expect_success '--login-shell: the profile runs, PROG gets its arguments verbatim' '
+	"$PG" proxy -l 127.0.0.1:8320 --to tcp:127.0.0.1:8321 -u pgt-px-login --login-shell -- \
+		pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login.out" &&
+	diff "$TMP/login.want" "$TMP/login.out"
+'
+
+test_expect_success '  ... without --login-shell, no profile: pgt-show is not on PATH' '
+	! "$PG" proxy -l 127.0.0.1:8322 --to tcp:127.0.0.1:8321 -u pgt-px-login -- \
+		pgt-show 2>"$TMP/err" && grep -F "pgt-show" "$TMP/err"
+'
+
+test_expect_code 126 '--login-shell for a user whose shell is nologin is refused by name' '
+	"$PG" proxy -l 127.0.0.1:8323 --to tcp:127.0.0.1:8321 -u pgt-px-srv --login-shell -- \
+		true 2>"$TMP/err"; rc=$?
+	grep -F "pgt-px-srv'"'"'s login shell is /usr/sbin/nologin" "$TMP/err" && exit $rc
+'
+
+test_expect_success 'launch_socket_server login_wrapper PROG: through the login shell' '
+	"$PG" run -u pgt-px-login -l 127.0.0.1:8324 --fdname Socket -- "$LSS" \
+		/usr/local/libexec/launch_socket_server/login_wrapper \
+		pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login2.out" &&
+	diff "$TMP/login.want" "$TMP/login2.out"
+'
+
+test_expect_success 'launch_socket_server with PORTGATE_LOGIN_SHELL=1: through the login shell' '
+	"$PG" run -u pgt-px-login -E PORTGATE_LOGIN_SHELL=1 -l 127.0.0.1:8325 --fdname Socket -- \
+		"$LSS" pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login3.out" &&
+	diff "$TMP/login.want" "$TMP/login3.out"
+'
 px_reap
 test_done
