@@ -953,6 +953,9 @@ cmd_proxy(int argc, char **argv)
 	free(o.shell);
 	free(o.login_home);
 	free(o.login_name);
+	free(t.name);
+	free(t.home);
+	free(t.shell);
 	if (dir != NULL) {
 		(void)unlink(to + 5);
 		(void)rmdir(dir);

@@ -680,7 +680,9 @@ if command -v strace >/dev/null; then
 		while ! test -S "$TMP/nd.sock" && test $i -lt 200; do sleep 0.05; i=$((i + 1)); done &&
 		want="$(sha256sum <"$TMP/req" | cut -d" " -f1) $(wc -c <"$TMP/req")" &&
 		for to in "unix:$TMP/nd.sock" tcp:127.0.0.1:8331; do
-			strace -f -qq -e trace=setsockopt -o "$TMP/nd.st" "$PG" proxy --workers 1 \
+			# LeakSanitizer cannot run under ptrace (SANITIZE=1 builds).
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+				strace -f -qq -e trace=setsockopt -o "$TMP/nd.st" "$PG" proxy --workers 1 \
 				-l 127.0.0.1:8330 --to "$to" -- \
 				"$PY" "$TMP/client.py" 8330 --file "$TMP/req" >"$TMP/nd.out" &&
 			grep "^$want " "$TMP/nd.out" &&
