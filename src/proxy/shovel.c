@@ -1,6 +1,7 @@
 /*
- * shovel.c - one direction of a proxied connection: splice(2) through a pipe,
- * or read/write through a buffer when splice is off or unsupported.
+ * shovel.c - one direction of a proxied connection: splice(2) through a pipe
+ * once the direction carries a stream, read/write through a buffer before
+ * that and when splice is off or unsupported.
  * Library code: returns -errno, never logs.  Handles untrusted peers' bytes.
  */
 #include <errno.h>
@@ -26,28 +27,41 @@ copy_init(struct pg_shovel *s, size_t size)
 int
 pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 {
-	int r;
-
 	*s = (struct pg_shovel){ .pipe = { -1, -1 } };
 	if (!splice)
 		return copy_init(s, size);
-	if (pipe2(s->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -errno;
-	/*
-	 * Start small: most connections carry small messages, and a pipe's
-	 * size counts against the user's pipe budget (pipe-user-pages-soft)
-	 * whether or not it is ever filled.  Over the budget the kernel gives
-	 * less than its default: use what we got.
-	 */
 	s->max = size;
-	r = fcntl(s->pipe[0], F_GETPIPE_SZ);
+	s->to_splice = true;
+	return copy_init(s, PG_SHOVEL_FIRST);
+}
+
+/*
+ * The direction carries a stream: trade the buffer (empty now) for a pipe.
+ * Start small: a pipe's size counts against the user's pipe budget
+ * (pipe-user-pages-soft) whether or not it is ever filled, and over the
+ * budget the kernel gives less than its default: use what we got.  Without
+ * a pipe (EMFILE...) the shovel goes on copying.
+ */
+static void
+turn_to_splice(struct pg_shovel *s)
+{
+	int fds[2], r;
+
+	s->to_splice = false;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	r = fcntl(fds[0], F_GETPIPE_SZ);
 	if (r <= 0) {
-		r = r < 0 ? -errno : -EIO;
-		pg_shovel_free(s);
-		return r;
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return;
 	}
+	free(s->buf);
+	s->buf = NULL;
+	s->pipe[0] = fds[0];
+	s->pipe[1] = fds[1];
 	s->cap = (size_t)r;
-	return 0;
+	s->off = 0;
 }
 
 void
@@ -88,6 +102,7 @@ static int
 fall_back_to_copy(struct pg_shovel *s)
 {
 	pg_shovel_free(s);
+	s->to_splice = false;
 	return copy_init(s, PG_SHOVEL_SIZE / 4);
 }
 
@@ -186,6 +201,11 @@ pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_mor
 			if (w < 0)
 				return w;
 			moved += (size_t)w;
+			if (s->to_splice) {
+				s->copied += (size_t)w;
+				if (s->len == 0 && !s->eof && s->copied >= PG_SHOVEL_SPLICE_AFTER)
+					turn_to_splice(s);
+			}
 		}
 		if (s->eof && s->len == 0) {
 			/* Half-close: the peer of out learns that no more is coming. */

@@ -16,25 +16,36 @@
  */
 #define PG_SHOVEL_SIZE	   (256 * 1024)
 #define PG_SHOVEL_PIPE_MAX (1024 * 1024)
+/*
+ * In splice mode a direction starts with a copy buffer of PG_SHOVEL_FIRST
+ * bytes and turns to a pipe once it has carried PG_SHOVEL_SPLICE_AFTER: a
+ * short exchange never pays for a pipe (pipe2, its size, two closes).
+ */
+#define PG_SHOVEL_FIRST	       (16 * 1024)
+#define PG_SHOVEL_SPLICE_AFTER (64 * 1024)
 
 struct pg_shovel {
-	int pipe[2];  /* splice mode: -1 in copy mode */
-	char *buf;    /* copy mode: NULL in splice mode */
-	size_t cap;   /* what the pipe or buffer holds now */
-	size_t max;   /* splice mode: what the pipe may grow to */
-	size_t len;   /* bytes held */
-	size_t off;   /* copy mode: where the held bytes start in buf */
-	bool eof;     /* the source said EOF */
-	bool done;    /* EOF seen, everything delivered and SHUT_WR sent */
-	bool no_grow; /* the kernel refused a larger pipe (per-user pipe budget) */
+	int pipe[2];	/* splice mode: -1 in copy mode */
+	char *buf;	/* copy mode: NULL in splice mode */
+	size_t cap;	/* what the pipe or buffer holds now */
+	size_t max;	/* splice mode: what the pipe may grow to */
+	size_t len;	/* bytes held */
+	size_t off;	/* copy mode: where the held bytes start in buf */
+	bool eof;	/* the source said EOF */
+	bool done;	/* EOF seen, everything delivered and SHUT_WR sent */
+	bool no_grow;	/* the kernel refused a larger pipe (per-user pipe budget) */
+	bool to_splice; /* copying for now; splice once PG_SHOVEL_SPLICE_AFTER went by */
+	size_t copied;	/* bytes delivered while to_splice */
 };
 
 /*
- * Prepare a shovel.  With splice it uses a pipe of the kernel's default size
+ * Prepare a shovel.  With splice it copies the first PG_SHOVEL_SPLICE_AFTER
+ * bytes through a small buffer, then uses a pipe of the kernel's default size
  * that grows, by four times at a step up to size bytes, each time one splice
  * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
- * kernel will not grow stays as it is.  Without splice it uses a buffer of
- * size bytes.  Returns 0 or -errno (-EMFILE, -ENOMEM...).
+ * kernel will not grow stays as it is, and a pipe it will not give at all
+ * (EMFILE) leaves the shovel copying.  Without splice it uses a buffer of
+ * size bytes.  Returns 0 or -errno (-ENOMEM...).
  */
 int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);
