@@ -1,7 +1,7 @@
 /*
  * shovel.c - one direction of a proxied connection: splice(2) through a pipe
- * once the direction carries a stream, read/write through a buffer before
- * that and when splice is off or unsupported.
+ * once the direction carries a stream, read/write through a buffer for small
+ * messages and when splice is off or unsupported.
  * Library code: returns -errno, never logs.  Handles untrusted peers' bytes.
  */
 #include <errno.h>
@@ -150,6 +150,8 @@ fill(struct pg_shovel *s, int in, size_t max)
 		if (max > s->cap - s->off - s->len)
 			max = s->cap - s->off - s->len;
 		n = recv(in, s->buf + s->off + s->len, max, 0);
+		if (s->to_splice && n > 0 && s->off + s->len + (size_t)n == s->cap)
+			s->filled = true;
 	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
@@ -201,11 +203,8 @@ pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_mor
 			if (w < 0)
 				return w;
 			moved += (size_t)w;
-			if (s->to_splice) {
-				s->copied += (size_t)w;
-				if (s->len == 0 && !s->eof && s->copied >= PG_SHOVEL_SPLICE_AFTER)
-					turn_to_splice(s);
-			}
+			if (s->to_splice && s->filled && s->len == 0 && !s->eof)
+				turn_to_splice(s);
 		}
 		if (s->eof && s->len == 0) {
 			/* Half-close: the peer of out learns that no more is coming. */

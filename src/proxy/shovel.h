@@ -18,11 +18,12 @@
 #define PG_SHOVEL_PIPE_MAX (1024 * 1024)
 /*
  * In splice mode a direction starts with a copy buffer of PG_SHOVEL_FIRST
- * bytes and turns to a pipe once it has carried PG_SHOVEL_SPLICE_AFTER: a
- * short exchange never pays for a pipe (pipe2, its size, two closes).
+ * bytes and turns to a pipe the first time one read fills that buffer (more
+ * was waiting than it holds: a stream).  Messages smaller than that are
+ * copied, which costs the same two system calls as splicing them and no pipe
+ * (pipe2, its size, two closes); bulk data is spliced.
  */
-#define PG_SHOVEL_FIRST	       (16 * 1024)
-#define PG_SHOVEL_SPLICE_AFTER (64 * 1024)
+#define PG_SHOVEL_FIRST (16 * 1024)
 
 struct pg_shovel {
 	int pipe[2];	/* splice mode: -1 in copy mode */
@@ -34,13 +35,13 @@ struct pg_shovel {
 	bool eof;	/* the source said EOF */
 	bool done;	/* EOF seen, everything delivered and SHUT_WR sent */
 	bool no_grow;	/* the kernel refused a larger pipe (per-user pipe budget) */
-	bool to_splice; /* copying for now; splice once PG_SHOVEL_SPLICE_AFTER went by */
-	size_t copied;	/* bytes delivered while to_splice */
+	bool to_splice; /* copying for now; splice once a read fills the buffer */
+	bool filled;	/* to_splice: a read filled the buffer */
 };
 
 /*
- * Prepare a shovel.  With splice it copies the first PG_SHOVEL_SPLICE_AFTER
- * bytes through a small buffer, then uses a pipe of the kernel's default size
+ * Prepare a shovel.  With splice it copies through a small buffer until a
+ * read fills it (see PG_SHOVEL_FIRST), then uses a pipe of the kernel's default size
  * that grows, by four times at a step up to size bytes, each time one splice
  * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
  * kernel will not grow stays as it is, and a pipe it will not give at all

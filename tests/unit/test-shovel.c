@@ -2,9 +2,9 @@
  * test-shovel.c - one direction of a proxied connection between two UNIX
  * socket pairs: every byte arrives in order in splice and copy mode, the
  * source's EOF becomes shutdown(SHUT_WR) on the destination; splice mode
- * copies until PG_SHOVEL_SPLICE_AFTER bytes went by (a short exchange never
- * makes a pipe), then its pipe grows (up to its limit, never past it) only
- * when a stream fills it.
+ * copies small messages (a short exchange never makes a pipe) and turns to a
+ * pipe for a stream, and the pipe grows (up to its limit, never past it)
+ * only when the stream fills it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,6 +173,31 @@ check_preload(bool splice)
 	rig_close(&r);
 }
 
+/* Messages smaller than the copy buffer, one at a time: copied, never a pipe. */
+static void
+check_small_messages(void)
+{
+	struct pg_shovel s;
+	struct rig r;
+	char msg[1024], buf[2048];
+	bool more, all = true;
+
+	if (rig_open(&r) < 0 || pg_shovel_init(&s, true, PG_SHOVEL_PIPE_MAX) < 0) {
+		ok(0, "small messages: setup");
+		return;
+	}
+	memset(msg, 'm', sizeof(msg));
+	for (int i = 0; i < 200 && all; i++) {
+		all = write(r.src[0], msg, sizeof(msg)) == (ssize_t)sizeof(msg) &&
+		      pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more) == (long)sizeof(msg) &&
+		      read(r.dst[1], buf, sizeof(buf)) == (ssize_t)sizeof(msg);
+	}
+	ok(all, "small messages: 200 KiB in 1 KiB messages, each delivered whole");
+	ok(s.pipe[0] < 0 && s.buf != NULL, "small messages: still copying, no pipe made");
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
 int
 main(void)
 {
@@ -181,5 +206,6 @@ main(void)
 	check_mode(false, PG_SHOVEL_SIZE, "copy");
 	check_preload(true);
 	check_preload(false);
+	check_small_messages();
 	return tap_done();
 }
