@@ -22,8 +22,9 @@ ctl(int evfd, int op, int fd, unsigned interest, void *ptr)
 {
 	struct epoll_event ev = { .data.ptr = ptr };
 
+	/* EPOLLEXCLUSIVE refuses EPOLLRDHUP (EINVAL); a listening socket never hangs up. */
 	if (interest & PG_EV_READ)
-		ev.events |= EPOLLIN | EPOLLRDHUP;
+		ev.events |= EPOLLIN | (interest & PG_EV_EXCLUSIVE ? 0u : EPOLLRDHUP);
 	if (interest & PG_EV_WRITE)
 		ev.events |= EPOLLOUT;
 	if (interest & PG_EV_EDGE)

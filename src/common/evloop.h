@@ -20,6 +20,8 @@ enum {
 	 * A listening socket that other processes watch too: wake only one of
 	 * them per connection where the platform can (EPOLLEXCLUSIVE; kqueue
 	 * ignores it).  Cannot be changed by pg_evloop_mod(): delete and add.
+	 * With PG_EV_READ, epoll then watches for no peer shutdown (EPOLLRDHUP
+	 * is refused with EPOLLEXCLUSIVE); a listening socket has none.
 	 */
 	PG_EV_EXCLUSIVE = 1u << 3,
 };
@@ -37,8 +39,11 @@ struct pg_event {
 	unsigned what;
 };
 
-/* At most this many events per pg_evloop_wait(). */
-#define PG_EVLOOP_MAX_EVENTS 64
+/*
+ * At most this many events per pg_evloop_wait() (the proxy takes 256 per
+ * wakeup; the implementations keep an array of this size on the stack).
+ */
+#define PG_EVLOOP_MAX_EVENTS 256
 
 /* A new, close-on-exec event queue; returns its fd or -errno. */
 int pg_evloop_open(void);

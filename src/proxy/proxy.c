@@ -1,9 +1,9 @@
 /*
- * proxy.c - the connection engine of `portgate proxy`: one epoll loop,
- * edge-triggered sockets, a shovel per direction, timers by periodic sweep.
- * Clients and backends are untrusted peers; an error on one connection ends
- * only that connection.  Library code: returns -errno; logs only through the
- * caller's callback.
+ * proxy.c - the connection engine of `portgate proxy`: one event loop
+ * (evloop.h: epoll on Linux, kqueue on macOS/BSD), edge-triggered sockets,
+ * a shovel per direction, timers by periodic sweep.  Clients and backends
+ * are untrusted peers; an error on one connection ends only that connection.
+ * Library code: returns -errno; logs only through the caller's callback.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "evloop.h"
 #include "macro.h"
 #include "proxy.h"
 #include "proxyproto.h"
@@ -38,6 +38,8 @@
 #define LOG_INTERVAL_MS 10000 /* rate limit of the per-connection warnings */
 #define DGRAM_BURST	64    /* datagrams per wakeup of one socket */
 #define DGRAM_MAX	65536 /* the largest datagram relayed */
+
+_Static_assert(MAX_EVENTS <= PG_EVLOOP_MAX_EVENTS, "pg_evloop_wait() returns at most that many");
 
 enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_BACKEND, TAG_EVENT, TAG_DGRAM, TAG_SESSION };
 
@@ -196,18 +198,19 @@ arm_listeners(struct pg_proxy *p, bool on)
 {
 	for (size_t i = 0; i < p->cfg.nlisten; i++) {
 		struct listener *l = &p->listeners[i];
-		struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = &l->tag };
+		int r;
 
 		if (l->fd < 0 || l->dgram || l->armed == on)
 			continue;
 		if (p->cfg.shared_count == NULL) {
-			if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, l->fd, &ev) == 0)
+			if (pg_evloop_mod(p->epfd, l->fd, on ? PG_EV_READ : 0, &l->tag) == 0)
 				l->armed = on;
 			continue;
 		}
-		/* EPOLLEXCLUSIVE cannot be modified: remove and add again. */
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		if (epoll_ctl(p->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, &ev) == 0)
+		/* PG_EV_EXCLUSIVE cannot be modified: remove and add again. */
+		r = on ? pg_evloop_add(p->epfd, l->fd, PG_EV_READ | PG_EV_EXCLUSIVE, &l->tag)
+		       : pg_evloop_del(p->epfd, l->fd);
+		if (r == 0)
 			l->armed = on;
 	}
 }
@@ -278,14 +281,6 @@ reap_dead(struct pg_proxy *p)
 		p->dead = c->next;
 		free(c);
 	}
-}
-
-static int
-epoll_add(struct pg_proxy *p, int fd, uint32_t events, struct tag *tag)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = tag };
-
-	return epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 /* Both directions, until blocked; frees the connection when both are done or one fails. */
@@ -442,7 +437,7 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 	}
 	c->backend = fd;
 	c->state = CONN_CONNECTING;
-	r = epoll_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->backend_tag);
+	r = pg_evloop_add(p->epfd, fd, PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE, &c->backend_tag);
 	if (r < 0) {
 		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r, "watch a backend socket");
 		conn_close(p, c);
@@ -453,15 +448,20 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 		return;
 	}
 	if (errno == EINPROGRESS || errno == EINTR)
-		return; /* EPOLLOUT tells */
+		return; /* PG_EV_WRITABLE tells */
 	if (backend_not_ready(errno))
 		conn_retry_later(p, c, errno);
 	else
 		conn_fail_backend(p, c, errno, "connect");
 }
 
+/*
+ * Called once per event on the backend socket, with kqueue maybe twice in one
+ * wait (readable, writable): the first may finish the connect (then the
+ * second shovels, finding EAGAIN) or close the backend (then it is ignored).
+ */
 static void
-on_backend_event(struct pg_proxy *p, struct conn *c, uint32_t events)
+on_backend_event(struct pg_proxy *p, struct conn *c, unsigned what)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -470,7 +470,7 @@ on_backend_event(struct pg_proxy *p, struct conn *c, uint32_t events)
 		conn_shovel(p, c);
 		return;
 	}
-	if (c->state != CONN_CONNECTING || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+	if (c->state != CONN_CONNECTING || !(what & (PG_EV_WRITABLE | PG_EV_ERROR | PG_EV_HANGUP)))
 		return;
 	if (getsockopt(c->backend, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
@@ -542,7 +542,8 @@ on_accept(struct pg_proxy *p, struct listener *l)
 		c->state = CONN_CONNECTING;
 		if (l->tcp)
 			set_nodelay(fd);
-		r = epoll_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->client_tag);
+		r = pg_evloop_add(p->epfd, fd, PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE,
+				  &c->client_tag);
 		if (r < 0) {
 			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
 				     "watch a client socket");
@@ -684,7 +685,7 @@ session_new(struct pg_proxy *p, struct listener *l, const struct sockaddr_storag
 	}
 	*s = (struct session){ .tag = { TAG_SESSION, s }, .l = l, .fd = fd, .client_len = len };
 	memcpy(&s->client, from, len);
-	r = epoll_add(p, fd, EPOLLIN, &s->tag);
+	r = pg_evloop_add(p->epfd, fd, PG_EV_READ, &s->tag);
 	if (r < 0) {
 		free(s);
 		goto fail;
@@ -798,7 +799,7 @@ idle_tick(unsigned timeout_ms)
 	return timeout_ms / 4 > 1000 ? 1000 : timeout_ms / 4 + 1;
 }
 
-/* Milliseconds epoll_wait() may sleep. */
+/* Milliseconds pg_evloop_wait() may sleep. */
 static int
 next_timeout(struct pg_proxy *p, uint64_t now)
 {
@@ -843,9 +844,9 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	p->count = cfg->shared_count != NULL ? cfg->shared_count : &p->own_count;
 	p->event_tag = (struct tag){ TAG_EVENT, NULL };
 	p->listeners = calloc(cfg->nlisten, sizeof(*p->listeners));
-	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	p->epfd = pg_evloop_open();
 	if (p->listeners == NULL || p->epfd < 0) {
-		r = p->listeners == NULL ? -ENOMEM : -errno;
+		r = p->listeners == NULL ? -ENOMEM : p->epfd;
 		goto fail;
 	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
@@ -876,16 +877,16 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 				goto fail;
 			}
 		}
-		r = epoll_add(p, l->fd,
-			      EPOLLIN |
-				      (l->dgram || cfg->shared_count == NULL ? 0 : EPOLLEXCLUSIVE),
-			      &l->tag);
+		r = pg_evloop_add(
+			p->epfd, l->fd,
+			PG_EV_READ | (l->dgram || cfg->shared_count == NULL ? 0 : PG_EV_EXCLUSIVE),
+			&l->tag);
 		if (r < 0)
 			goto fail;
 		l->armed = true;
 	}
 	if (cfg->event_fd >= 0 && cfg->event != NULL) {
-		r = epoll_add(p, cfg->event_fd, EPOLLIN, &p->event_tag);
+		r = pg_evloop_add(p->epfd, cfg->event_fd, PG_EV_READ, &p->event_tag);
 		if (r < 0)
 			goto fail;
 	}
@@ -907,7 +908,7 @@ pg_proxy_drain(struct pg_proxy *p, unsigned timeout_ms)
 		struct listener *l = &p->listeners[i];
 
 		if (l->fd >= 0)
-			(void)epoll_ctl(p->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+			(void)pg_evloop_del(p->epfd, l->fd);
 		l->fd = -1;
 		l->armed = false;
 	}
@@ -932,21 +933,27 @@ reap_dead_sessions(struct pg_proxy *p)
 int
 pg_proxy_run(struct pg_proxy *p)
 {
-	struct epoll_event events[MAX_EVENTS];
+	struct pg_event events[MAX_EVENTS];
 
 	for (;;) {
 		uint64_t now = now_ms();
 		int n, timeout = next_timeout(p, now);
 		bool stop = false;
 
-		n = epoll_wait(p->epfd, events, MAX_EVENTS, timeout);
+		n = pg_evloop_wait(p->epfd, events, MAX_EVENTS, timeout);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			return -errno;
+			return n;
 		}
+		/*
+		 * kqueue may report one fd twice (readable, writable): every
+		 * handler reads or accepts until EAGAIN, so a second call finds
+		 * nothing, and a connection closed by the first is only marked
+		 * dead here and freed after the batch.
+		 */
 		for (int i = 0; i < n; i++) {
-			struct tag *t = events[i].data.ptr;
+			struct tag *t = events[i].ptr;
 			struct conn *c = t->ptr;
 
 			switch (t->kind) {
@@ -959,7 +966,7 @@ pg_proxy_run(struct pg_proxy *p)
 				break;
 			case TAG_BACKEND:
 				if (!c->dead)
-					on_backend_event(p, c, events[i].events);
+					on_backend_event(p, c, events[i].what);
 				break;
 			case TAG_EVENT:
 				if (p->cfg.event(p->cfg.userdata) != 0)

@@ -1,8 +1,9 @@
 /*
  * proxy.h - the connection engine of `portgate proxy`: accept on listening
  * sockets, connect each client to one backend address and shovel bytes both
- * ways in a single epoll loop.  Clients and backends are untrusted peers; an
- * error on one connection ends only that connection.
+ * ways in a single event loop (evloop.h: epoll on Linux, kqueue on macOS and
+ * the BSDs).  Clients and backends are untrusted peers; an error on one
+ * connection ends only that connection.
  * Library code: returns -errno; logs only through the caller's callback.
  */
 #ifndef PG_PROXY_H
@@ -32,7 +33,8 @@ struct pg_proxy_config {
 	 * same listening sockets: max_connections then caps the stream
 	 * connections open in all of them (reserved before accept, released on
 	 * close), a full engine polls it, and the listeners are watched with
-	 * EPOLLEXCLUSIVE so one process wakes per connection.
+	 * PG_EV_EXCLUSIVE (EPOLLEXCLUSIVE) so one process wakes per connection
+	 * (on Linux; kqueue wakes them all).
 	 */
 	_Atomic unsigned *shared_count;
 	unsigned udp_idle_timeout_ms; /* a datagram session's idle timeout; 0: none */

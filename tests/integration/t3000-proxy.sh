@@ -546,6 +546,8 @@ PYEOF
 test_expect_success 'udp: two clients each get their own echoes; idle sessions expire' '
 	"$PY" "$TMP/uecho.py" 8121 &
 	px_track $!
+	i=0 && while ! ss -Hlun "sport = :8121" | grep -q . && [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1)); done
 	"$PG" proxy -l udp://127.0.0.1:8120 --to udp:127.0.0.1:8121 --udp-idle-timeout 1 \
 		2>"$TMP/proxy-8120.log" &
 	PX_PID=$!

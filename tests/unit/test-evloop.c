@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +30,15 @@ events_for(int ev, void *ptr)
 	return what;
 }
 
+/* Whether one wait finds events for ptr that include what. */
+static bool
+has_event(int ev, void *ptr, unsigned what)
+{
+	int w = events_for(ev, ptr);
+
+	return w >= 0 && ((unsigned)w & what);
+}
+
 int
 main(void)
 {
@@ -48,13 +58,13 @@ main(void)
 	ok(what >= 0 && (what & PG_EV_READABLE), "readable, with our pointer");
 	is_int(events_for(ev, &tag_a), -1, "edge-triggered: not again while unread");
 	ok(write(sv[1], "z", 1) == 1, "more data arrives");
-	ok(events_for(ev, &tag_a) & PG_EV_READABLE, "a new edge: readable again");
+	ok(has_event(ev, &tag_a, PG_EV_READABLE), "a new edge: readable again");
 
 	is_int(pg_evloop_mod(ev, sv[0], PG_EV_WRITE, &tag_b), 0, "mod to write, level");
 	what = events_for(ev, &tag_b);
 	ok(what >= 0 && (what & PG_EV_WRITABLE), "writable, with the new pointer");
 	ok(!(what & PG_EV_READABLE), "not readable: read interest was dropped");
-	ok(events_for(ev, &tag_b) & PG_EV_WRITABLE, "level-triggered: writable again");
+	ok(has_event(ev, &tag_b, PG_EV_WRITABLE), "level-triggered: writable again");
 
 	is_int(pg_evloop_mod(ev, sv[0], 0, &tag_a), 0, "mod to nothing pauses it");
 	is_int(events_for(ev, &tag_a), -1, "paused: no events");
@@ -73,6 +83,32 @@ main(void)
 	is_int(pg_evloop_del(ev, sv[0]), -ENOENT, "del twice: -ENOENT");
 	is_int(pg_evloop_mod(ev, sv[0], PG_EV_READ, &tag_a), -ENOENT, "mod of an unknown fd");
 	is_int(pg_evloop_add(ev, 12345, PG_EV_READ, &tag_a), -EBADF, "add of a bad fd: -EBADF");
+	(void)close(sv[0]);
+	(void)close(sv[1]);
+
+	/* The proxy's listener pause with a shared counter: exclusive, deleted and added again. */
+	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0,
+	   "another socketpair");
+	is_int(pg_evloop_add(ev, sv[0], PG_EV_READ | PG_EV_EXCLUSIVE, &tag_a), 0,
+	       "add, read, exclusive");
+	ok(write(sv[1], "x", 1) == 1, "the peer writes");
+	ok(has_event(ev, &tag_a, PG_EV_READABLE), "exclusive: readable");
+	is_int(pg_evloop_del(ev, sv[0]), 0, "del pauses it");
+	is_int(events_for(ev, &tag_a), -1, "deleted: no events");
+	is_int(pg_evloop_add(ev, sv[0], PG_EV_READ | PG_EV_EXCLUSIVE, &tag_a), 0,
+	       "add again resumes it");
+	ok(has_event(ev, &tag_a, PG_EV_READABLE), "readable again (level)");
+
+	/* The proxy's connection sockets: read, write, edge; and max bounds a wait. */
+	is_int(pg_evloop_add(ev, sv[1], PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE, &tag_b), 0,
+	       "add the peer, read, write, edge");
+	what = events_for(ev, &tag_b);
+	ok(what >= 0 && (what & PG_EV_WRITABLE), "a connected socket is writable");
+	ok(!(what & PG_EV_READABLE), "... and not readable");
+	is_int(events_for(ev, &tag_b), -1, "edge-triggered: not again");
+	ok(write(sv[0], "y", 1) == 1, "a write to the peer");
+	is_int(pg_evloop_wait(ev, e, 1, 100), 1, "two fds ready, max 1: one event");
+	ok(PG_EVLOOP_MAX_EVENTS >= 256, "PG_EVLOOP_MAX_EVENTS covers the proxy's 256");
 	(void)close(sv[0]);
 	(void)close(sv[1]);
 
