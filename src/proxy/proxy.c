@@ -57,6 +57,8 @@ struct conn {
 	int client, backend;
 	enum conn_state state;
 	bool dead, more;
+	/* A hang-up (or error) seen before the shovels exist, on the client or the backend. */
+	bool client_hup, backend_hup;
 	struct pg_shovel up, down; /* client -> backend, backend -> client */
 	uint64_t last_active, deadline, retry_at;
 	unsigned retry_delay;
@@ -283,6 +285,14 @@ reap_dead(struct pg_proxy *p)
 	}
 }
 
+/* An event on the source of s: it may have bytes, EOF or an error to read now. */
+static void
+note_readable(struct pg_shovel *s, unsigned what)
+{
+	if (what & (PG_EV_READABLE | PG_EV_HANGUP | PG_EV_ERROR))
+		pg_shovel_readable(s, what & (PG_EV_HANGUP | PG_EV_ERROR));
+}
+
 /* Both directions, until blocked; frees the connection when both are done or one fails. */
 static void
 conn_shovel(struct pg_proxy *p, struct conn *c)
@@ -409,6 +419,11 @@ conn_established(struct pg_proxy *p, struct conn *c)
 		conn_close(p, c);
 		return;
 	}
+	/* Bytes and a hang-up that came before: the first runs read on to the EOF. */
+	if (c->client_hup)
+		pg_shovel_readable(&c->up, true);
+	if (c->backend_hup)
+		pg_shovel_readable(&c->down, true);
 	if (p->cfg.proxy_protocol != 0) {
 		r = send_proxy_header(p, c);
 		if (r < 0) {
@@ -436,6 +451,7 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 		return;
 	}
 	c->backend = fd;
+	c->backend_hup = false;
 	c->state = CONN_CONNECTING;
 	r = pg_evloop_add(p->epfd, fd, PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE, &c->backend_tag);
 	if (r < 0) {
@@ -467,9 +483,12 @@ on_backend_event(struct pg_proxy *p, struct conn *c, unsigned what)
 	socklen_t len = sizeof(err);
 
 	if (c->state == CONN_OPEN) {
+		note_readable(&c->down, what);
 		conn_shovel(p, c);
 		return;
 	}
+	if (what & (PG_EV_HANGUP | PG_EV_ERROR))
+		c->backend_hup = true; /* for conn_established() */
 	if (c->state != CONN_CONNECTING || !(what & (PG_EV_WRITABLE | PG_EV_ERROR | PG_EV_HANGUP)))
 		return;
 	if (getsockopt(c->backend, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
@@ -961,8 +980,14 @@ pg_proxy_run(struct pg_proxy *p)
 				on_accept(p, t->ptr);
 				break;
 			case TAG_CLIENT:
-				if (!c->dead && c->state == CONN_OPEN)
+				if (c->dead)
+					break;
+				if (c->state == CONN_OPEN) {
+					note_readable(&c->up, events[i].what);
 					conn_shovel(p, c);
+				} else if (events[i].what & (PG_EV_HANGUP | PG_EV_ERROR)) {
+					c->client_hup = true; /* for conn_established() */
+				}
 				break;
 			case TAG_BACKEND:
 				if (!c->dead)

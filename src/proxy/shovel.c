@@ -27,7 +27,7 @@ copy_init(struct pg_shovel *s, size_t size)
 int
 pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 {
-	*s = (struct pg_shovel){ .pipe = { -1, -1 } };
+	*s = (struct pg_shovel){ .pipe = { -1, -1 }, .in_ready = true };
 	if (!splice)
 		return copy_init(s, size);
 	s->max = size;
@@ -62,6 +62,14 @@ turn_to_splice(struct pg_shovel *s)
 	s->pipe[1] = fds[1];
 	s->cap = (size_t)r;
 	s->off = 0;
+}
+
+void
+pg_shovel_readable(struct pg_shovel *s, bool hup)
+{
+	s->in_ready = true;
+	if (hup)
+		s->in_hup = true;
 }
 
 void
@@ -152,9 +160,14 @@ fill(struct pg_shovel *s, int in, size_t max)
 		n = recv(in, s->buf + s->off + s->len, max, 0);
 		if (s->to_splice && n > 0 && s->off + s->len + (size_t)n == s->cap)
 			s->filled = true;
+		if (n > 0 && (size_t)n < max && !s->in_hup)
+			s->in_ready = false; /* drained: the next bytes bring an event */
 	}
-	if (n < 0)
+	if (n < 0) {
+		if (errno == EAGAIN)
+			s->in_ready = false;
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	}
 	if (n == 0)
 		s->eof = true;
 	s->len += (size_t)n;
@@ -189,7 +202,7 @@ pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_mor
 		long r, w = 0;
 
 		r = 0;
-		if (!s->eof && s->len < s->cap) {
+		if (!s->eof && s->len < s->cap && s->in_ready) {
 			size_t max = s->cap - s->len;
 
 			if (max > budget - moved)

@@ -37,6 +37,15 @@ struct pg_shovel {
 	bool no_grow;	/* the kernel refused a larger pipe (per-user pipe budget) */
 	bool to_splice; /* copying for now; splice once a read fills the buffer */
 	bool filled;	/* to_splice: a read filled the buffer */
+	/*
+	 * The source may have bytes (or EOF, or an error) to read: set at init
+	 * and by pg_shovel_readable(), cleared when a read finds nothing or,
+	 * copying, returns less than asked (the socket was drained; new bytes
+	 * bring a new edge-triggered event).  Saves a read that would only say
+	 * EAGAIN, per direction and event.
+	 */
+	bool in_ready;
+	bool in_hup; /* the source hung up or has an error: read on to EOF */
 };
 
 /*
@@ -52,6 +61,12 @@ int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);
 
 /*
+ * The event loop saw the source readable; hup: it also hung up or has an
+ * error, so the next run reads until EOF or the error.
+ */
+void pg_shovel_readable(struct pg_shovel *s, bool hup);
+
+/*
  * Queue len bytes (at most a page) to go out before anything read from the
  * source; only on a fresh shovel.  Returns 0 or -errno.
  */
@@ -59,9 +74,9 @@ int pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len);
 
 /*
  * Move what can be moved now from in to out, both non-blocking, at most
- * budget bytes.  Returns the bytes moved (0: blocked or done), or -errno for
- * an error on either socket.  *ret_more is set when the budget ran out and
- * the caller must call again without waiting for an event.
+ * budget bytes; in is read only while it may be readable (see in_ready).  Returns the bytes moved
+ * (0: blocked or done), or -errno for an error on either socket.  *ret_more is set when the budget
+ * ran out and the caller must call again without waiting for an event.
  */
 long pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_more);
 

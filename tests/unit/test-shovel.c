@@ -81,6 +81,7 @@ pump(struct pg_shovel *s, struct rig *r, bool *ret_eof, size_t *ret_max_cap)
 			(void)shutdown(r->src[0], SHUT_WR);
 			shut = progress = true;
 		}
+		pg_shovel_readable(s, shut); /* what the event loop would say */
 		m = pg_shovel_run(s, r->src[1], r->dst[0], 1U << 20, &more);
 		if (m < 0)
 			return got;
@@ -188,12 +189,53 @@ check_small_messages(void)
 	}
 	memset(msg, 'm', sizeof(msg));
 	for (int i = 0; i < 200 && all; i++) {
-		all = write(r.src[0], msg, sizeof(msg)) == (ssize_t)sizeof(msg) &&
+		all = write(r.src[0], msg, sizeof(msg)) == (ssize_t)sizeof(msg);
+		pg_shovel_readable(&s, false);
+		all = all &&
 		      pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more) == (long)sizeof(msg) &&
 		      read(r.dst[1], buf, sizeof(buf)) == (ssize_t)sizeof(msg);
 	}
 	ok(all, "small messages: 200 KiB in 1 KiB messages, each delivered whole");
 	ok(s.pipe[0] < 0 && s.buf != NULL, "small messages: still copying, no pipe made");
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
+/*
+ * A short read drains the source: without a new event the next run reads
+ * nothing; an event makes it read; a hang-up reported with the last bytes
+ * makes it read on to the EOF in the same run.
+ */
+static void
+check_readiness(void)
+{
+	struct pg_shovel s;
+	struct rig r;
+	char buf[64] = { 0 };
+	bool more;
+
+	if (rig_open(&r) < 0 || pg_shovel_init(&s, true, PG_SHOVEL_PIPE_MAX) < 0) {
+		ok(0, "readiness: setup");
+		return;
+	}
+	ok(write(r.src[0], "one", 3) == 3, "readiness: the source sends");
+	is_int(pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more), 3L,
+	       "readiness: a fresh shovel reads at once");
+	ok(!s.in_ready, "readiness: a short read leaves it not ready");
+	ok(write(r.src[0], "two", 3) == 3, "readiness: more bytes, no event yet");
+	is_int(pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more), 0L,
+	       "readiness: without an event nothing is read");
+	pg_shovel_readable(&s, false);
+	is_int(pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more), 3L,
+	       "readiness: the event makes it read");
+	ok(write(r.src[0], "end", 3) == 3 && shutdown(r.src[0], SHUT_WR) == 0,
+	   "readiness: last bytes and EOF together");
+	pg_shovel_readable(&s, true);
+	is_int(pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more), 3L,
+	       "readiness: one event with a hang-up delivers the bytes");
+	ok(s.eof && s.done, "readiness: ... and the EOF, in the same run");
+	ok(read(r.dst[1], buf, sizeof(buf) - 1) == 9 && strcmp(buf, "onetwoend") == 0,
+	   "readiness: everything arrived in order");
 	pg_shovel_free(&s);
 	rig_close(&r);
 }
@@ -207,5 +249,6 @@ main(void)
 	check_preload(true);
 	check_preload(false);
 	check_small_messages();
+	check_readiness();
 	return tap_done();
 }
