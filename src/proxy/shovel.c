@@ -164,7 +164,13 @@ fill(struct pg_shovel *s, int in, size_t max)
 			s->in_ready = false; /* drained: the next bytes bring an event */
 	}
 	if (n < 0) {
-		if (errno == EAGAIN)
+		/*
+		 * A splice into a pipe that holds bytes may say EAGAIN because
+		 * the pipe is out of slots (one per socket buffer), with bytes
+		 * still waiting in the socket that no event will announce again:
+		 * only an empty pipe's EAGAIN, or a read's, says the source is dry.
+		 */
+		if (errno == EAGAIN && (s->buf != NULL || s->len == 0))
 			s->in_ready = false;
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	}

@@ -240,6 +240,59 @@ check_readiness(void)
 	rig_close(&r);
 }
 
+/*
+ * A pipe can run out of slots (one per socket buffer) before it runs out of
+ * bytes: a splice then says EAGAIN with the source not dry.  With the
+ * destination blocked, only writable events follow (the source sends
+ * nothing new): the shovel must still read the rest.
+ */
+static void
+check_pipe_slots(void)
+{
+	static char big[PG_SHOVEL_FIRST], sink[65536];
+	struct pg_shovel s;
+	struct rig r;
+	size_t sent = 0, got = 0, filler = 0;
+	bool more, stuck = false;
+	ssize_t n;
+	long m;
+
+	if (rig_open(&r) < 0 || pg_shovel_init(&s, true, PG_SHOVEL_PIPE_MAX) < 0) {
+		ok(0, "pipe slots: setup");
+		return;
+	}
+	/* One full buffer turns the shovel to splice. */
+	memset(big, 'b', sizeof(big));
+	ok(write(r.src[0], big, sizeof(big)) == (ssize_t)sizeof(big) &&
+		   pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more) == (long)sizeof(big) &&
+		   s.buf == NULL,
+	   "pipe slots: a full buffer turned it to a pipe");
+	while ((n = read(r.dst[1], sink, sizeof(sink))) > 0)
+		got += (size_t)n;
+	/* Block the destination: fill its socket buffer ourselves. */
+	while ((n = write(r.dst[0], sink, sizeof(sink))) > 0)
+		filler += (size_t)n;
+	/* 64 small writes: 64 socket buffers, more than a pipe's 16 slots. */
+	for (int i = 0; i < 64; i++)
+		sent += write(r.src[0], "0123456789", 10) == 10 ? 10 : 0;
+	pg_shovel_readable(&s, false);
+	(void)pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more);
+	/* From here on only the destination's readiness changes. */
+	for (int round = 0; round < 1000 && !stuck; round++) {
+		while ((n = read(r.dst[1], sink, sizeof(sink))) > 0)
+			got += (size_t)n;
+		m = pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more);
+		if (m < 0)
+			stuck = true;
+		if (got >= sizeof(big) + filler + sent && s.len == 0)
+			break;
+	}
+	is_int((long)got, (long)(sizeof(big) + filler + sent),
+	       "pipe slots: every byte arrived with only writable events after the first");
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
 int
 main(void)
 {
@@ -250,5 +303,6 @@ main(void)
 	check_preload(false);
 	check_small_messages();
 	check_readiness();
+	check_pipe_slots();
 	return tap_done();
 }
