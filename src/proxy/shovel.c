@@ -62,6 +62,7 @@ turn_to_splice(struct pg_shovel *s)
 	s->pipe[1] = fds[1];
 	s->cap = (size_t)r;
 	s->off = 0;
+	s->in_ready = true; /* splicing: tried at every event (see fill) */
 }
 
 void
@@ -165,12 +166,14 @@ fill(struct pg_shovel *s, int in, size_t max)
 	}
 	if (n < 0) {
 		/*
-		 * A splice into a pipe that holds bytes may say EAGAIN because
-		 * the pipe is out of slots (one per socket buffer), with bytes
-		 * still waiting in the socket that no event will announce again:
-		 * only an empty pipe's EAGAIN, or a read's, says the source is dry.
+		 * Only a read's EAGAIN says the source is dry.  A splice into a
+		 * pipe that holds bytes may say EAGAIN because the pipe is out of
+		 * slots (one per socket buffer), with bytes still waiting that no
+		 * event will announce again; and a stream is moved fastest by
+		 * trying its source whenever either side has an event, as the
+		 * splice path always did.
 		 */
-		if (errno == EAGAIN && (s->buf != NULL || s->len == 0))
+		if (errno == EAGAIN && s->buf != NULL)
 			s->in_ready = false;
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	}

@@ -39,10 +39,11 @@ struct pg_shovel {
 	bool filled;	/* to_splice: a read filled the buffer */
 	/*
 	 * The source may have bytes (or EOF, or an error) to read: set at init
-	 * and by pg_shovel_readable(), cleared when a read finds nothing or,
-	 * copying, returns less than asked (the socket was drained; new bytes
+	 * and by pg_shovel_readable(); while copying, cleared when a read finds
+	 * nothing or returns less than asked (the socket was drained; new bytes
 	 * bring a new edge-triggered event).  Saves a read that would only say
-	 * EAGAIN, per direction and event.
+	 * EAGAIN, per direction and event, for small messages; a spliced
+	 * stream's source is tried at every event.
 	 */
 	bool in_ready;
 	bool in_hup; /* the source hung up or has an error: read on to EOF */
