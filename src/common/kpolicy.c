@@ -486,15 +486,6 @@ pg_kpolicy_lookup(const struct pg_kpolicy *k, struct pg_klookup *ret)
 
 /* --- the program's decision, in C -------------------------------------------------- */
 
-static bool
-all_zero(const uint8_t *a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != 0)
-			return false;
-	return true;
-}
-
 /* 1 if an entry covers this single-family bind, 0 if not, -errno. */
 static int
 covered(const struct pg_klookup *l, uid_t uid, uint8_t proto, uint16_t port, int family,
@@ -507,7 +498,7 @@ covered(const struct pg_klookup *l, uid_t uid, uint8_t proto, uint16_t port, int
 
 	if (r <= 0)
 		return r;
-	if (all_zero(addr, family == AF_INET ? 4 : 16))
+	if (pg_bytes_zero(addr, family == AF_INET ? 4 : 16))
 		return val.addr_prefixlen == 0;
 	return 1;
 }
@@ -543,7 +534,7 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 		r = covered(l, uid, mk.proto, b->port, AF_INET, b->addr + 12);
 	} else {
 		r = covered(l, uid, mk.proto, b->port, AF_INET6, b->addr);
-		if (r > 0 && b->dual_stack && all_zero(b->addr, 16))
+		if (r > 0 && b->dual_stack && pg_bytes_zero(b->addr, 16))
 			r = covered(l, uid, mk.proto, b->port, AF_INET, any);
 	}
 	if (r < 0)

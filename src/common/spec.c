@@ -52,11 +52,13 @@ host_bits_clear(const uint8_t *bytes, size_t n, unsigned prefixlen)
 	return true;
 }
 
-static bool
-all_zero(const uint8_t *bytes, size_t n)
+bool
+pg_bytes_zero(const void *p, size_t n)
 {
+	const uint8_t *b = p;
+
 	for (size_t i = 0; i < n; i++)
-		if (bytes[i] != 0)
+		if (b[i] != 0)
 			return false;
 	return true;
 }
@@ -224,7 +226,7 @@ parse_address(const char *s, size_t len, size_t col, bool bracketed, unsigned fl
 		maxlen = 32;
 	}
 	/* The unspecified address means every address of its family, whatever prefix is written. */
-	if (all_zero(addr->bytes, maxlen / 8))
+	if (pg_bytes_zero(addr->bytes, maxlen / 8))
 		plen = 0;
 	if (!host_bits_clear(addr->bytes, maxlen / 8, (unsigned)plen))
 		return fail(err, col, "'%.*s' has bits set beyond the /%lu prefix", (int)len, s,
@@ -307,7 +309,7 @@ pg_addr_format(const struct pg_addr *addr, char buf[static 64])
 		return buf;
 	}
 	(void)inet_ntop(addr->family, addr->bytes, a, sizeof(a));
-	if (addr->prefixlen == full || (addr->prefixlen == 0 && all_zero(addr->bytes, 16)))
+	if (addr->prefixlen == full || (addr->prefixlen == 0 && pg_bytes_zero(addr->bytes, 16)))
 		(void)snprintf(buf, 64, addr->family == AF_INET ? "%s" : "[%s]", a);
 	else
 		(void)snprintf(buf, 64, addr->family == AF_INET ? "%s/%u" : "[%s/%u]", a,
@@ -362,13 +364,13 @@ pg_spec_to_bind(const struct pg_spec *spec, struct pg_bind *ret)
 		b.dual_stack = true;
 		break;
 	case AF_INET:
-		if (spec->addr.prefixlen != 32 && !all_zero(spec->addr.bytes, 4))
+		if (spec->addr.prefixlen != 32 && !pg_bytes_zero(spec->addr.bytes, 4))
 			return -EINVAL;
 		b.family = AF_INET;
 		memcpy(b.addr, spec->addr.bytes, 4);
 		break;
 	case AF_INET6:
-		if (spec->addr.prefixlen != 128 && !all_zero(spec->addr.bytes, 16))
+		if (spec->addr.prefixlen != 128 && !pg_bytes_zero(spec->addr.bytes, 16))
 			return -EINVAL;
 		b.family = AF_INET6;
 		memcpy(b.addr, spec->addr.bytes, 16);
@@ -410,7 +412,7 @@ pg_bind_from_sockaddr(const struct sockaddr *sa, socklen_t addrlen, enum pg_prot
 		b.family = AF_INET6;
 		memcpy(b.addr, &sin6.sin6_addr, 16);
 		b.port = ntohs(sin6.sin6_port);
-		b.dual_stack = !v6only && all_zero(b.addr, 16);
+		b.dual_stack = !v6only && pg_bytes_zero(b.addr, 16);
 		break;
 	default:
 		return -EAFNOSUPPORT;

@@ -56,6 +56,9 @@ const char *pg_proto_name(enum pg_proto proto);
 
 bool pg_spec_equal(const struct pg_spec *a, const struct pg_spec *b);
 
+/* Are all n bytes at p zero (an unspecified address, a reserved field)? */
+bool pg_bytes_zero(const void *p, size_t n);
+
 /* One concrete bind: what the kernel hook, the broker and `run` all judge. */
 struct pg_bind {
 	enum pg_proto proto;

@@ -64,15 +64,6 @@ pg_wire_msg_len(const void *buf, size_t n)
 	return (ssize_t)h.len;
 }
 
-static bool
-all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 int
 pg_wire_decode_req(const void *buf, size_t n, struct pg_wire_req *ret)
 {
@@ -99,7 +90,7 @@ pg_wire_decode_req(const void *buf, size_t n, struct pg_wire_req *ret)
 		return -EINVAL; /* the socket itself says what it is */
 	if (m.port == 0)
 		return -EINVAL; /* an ephemeral bind never needs the broker */
-	if (m.family == 4 && !all_zero(m.addr + 4, 12))
+	if (m.family == 4 && !pg_bytes_zero(m.addr + 4, 12))
 		return -EINVAL;
 	r.type = (enum pg_wire_type)m.hdr.type;
 	r.id = m.hdr.id;

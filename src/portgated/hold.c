@@ -41,24 +41,15 @@ struct hold {
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-static bool
-zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
 /* The order of a (proto, port) group: the widest reservation first. */
 static int
 rank(const struct pg_bind *b)
 {
 	if (b->dual_stack)
 		return 0;
-	if (b->family == AF_INET && zero(b->addr, 4))
+	if (b->family == AF_INET && pg_bytes_zero(b->addr, 4))
 		return 1;
-	if (b->family == AF_INET6 && zero(b->addr, 16))
+	if (b->family == AF_INET6 && pg_bytes_zero(b->addr, 16))
 		return 2;
 	return 3;
 }
@@ -113,12 +104,12 @@ atoms(const struct pg_bind *b, struct atom out[2])
 	if (b->family == AF_INET6 && memcmp(b->addr, v4mapped_prefix, 12) == 0) {
 		out[0].family = AF_INET;
 		memcpy(out[0].addr, b->addr + 12, 4);
-		out[0].any = zero(out[0].addr, 4);
+		out[0].any = pg_bytes_zero(out[0].addr, 4);
 		return 1;
 	}
 	out[0].family = b->family;
 	memcpy(out[0].addr, b->addr, sizeof(out[0].addr));
-	out[0].any = zero(b->addr, b->family == AF_INET ? 4 : 16);
+	out[0].any = pg_bytes_zero(b->addr, b->family == AF_INET ? 4 : 16);
 	if (b->dual_stack) {
 		out[1].family = AF_INET;
 		out[1].any = true;

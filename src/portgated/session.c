@@ -51,15 +51,6 @@ session_free(struct session *s)
 	free(s);
 }
 
-static bool
-addr_is_zero(const uint8_t *a, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != 0)
-			return false;
-	return true;
-}
-
 /* "tcp/[::]:80 dualstack=1": pg_bind_format's text as one key=value token. */
 static const char *
 bind_text(const struct pg_bind *b, char buf[static PG_BIND_STRLEN + 16])
@@ -231,7 +222,7 @@ handle_request(struct session *s, struct pgd *d, const struct pg_wire_req *req)
 		if (s->req_nfds > 0)
 			log_debug("uid=%u pid=%d: %zu fds came with BIND_NEW; closed unread",
 				  (unsigned)s->peer.cred.uid, (int)s->peer.pid, s->req_nfds);
-		b.dual_stack = b.family == AF_INET6 && addr_is_zero(b.addr, 16) &&
+		b.dual_stack = b.family == AF_INET6 && pg_bytes_zero(b.addr, 16) &&
 			       !(req->flags & PG_WIRE_F_V6ONLY);
 	}
 
@@ -247,7 +238,7 @@ handle_request(struct session *s, struct pgd *d, const struct pg_wire_req *req)
 		}
 		return deny(s, req, &b, via, &v, NULL);
 	}
-	if (req->type == PG_WIRE_BIND_THIS && v6only && addr_is_zero(b.addr, 16)) {
+	if (req->type == PG_WIRE_BIND_THIS && v6only && pg_bytes_zero(b.addr, 16)) {
 		/*
 		 * The client keeps its socket and may turn IPV6_V6ONLY off until the
 		 * moment bind() runs, making [::] take 0.0.0.0 as well: grant it only
