@@ -34,8 +34,8 @@ pg_broker_socket_path(void)
 	return p != NULL && *p != '\0' ? p : PG_WIRE_SOCKET;
 }
 
-static int
-broker_connect(const char *path, int *ret_fd)
+int
+pg_broker_connect(const char *path, int *ret_fd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = PG_BROKER_TIMEOUT };
@@ -171,7 +171,7 @@ broker_call(const char *path, const struct pg_wire_bind_req *req, int send_fd,
 	bool hung_up;
 	int r;
 
-	r = broker_connect(path, &conn);
+	r = pg_broker_connect(path, &conn);
 	if (r < 0)
 		return r;
 	return broker_exchange(conn, req, send_fd, res, &hung_up);
@@ -255,7 +255,7 @@ conn_open(struct pg_broker_conn *c, const char *path, const struct broker_creds 
 	struct stat st;
 	int fd, r;
 
-	r = broker_connect(path, &fd);
+	r = pg_broker_connect(path, &fd);
 	if (r < 0)
 		return r;
 	if (fstat(fd, &st) < 0) {

@@ -33,6 +33,13 @@ struct pg_broker_result {
 const char *pg_broker_socket_path(void);
 
 /*
+ * A close-on-exec connection to portgated at path (NULL: the default), with
+ * PG_BROKER_TIMEOUT on sends and receives.  0 and *ret_fd, or -errno:
+ * -ENOENT (no socket), -ECONNREFUSED (nobody serves it), -EACCES.
+ */
+int pg_broker_connect(const char *path, int *ret_fd);
+
+/*
  * Ask portgated at path (NULL: pg_broker_socket_path()) to bind sockfd to b.
  * Returns 0 when the daemon answered (the outcome is in *res), or -errno when
  * it could not be asked: -ENOENT/-ECONNREFUSED (not running), -EACCES (the

@@ -63,9 +63,9 @@ struct pg_policy *cli_load_policy(void);
 void cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg_spec *ret);
 
 /*
- * Is portgated answering at path?  0 and its pid and user (0 and -1 where
- * unknown), or -errno: -ENOENT no socket there, -ECONNREFUSED a socket nobody
- * serves.
+ * Is portgated answering at path?  0 and, when ret_pid is not NULL, its pid
+ * and user (0 and -1 where unknown), or -errno: -ENOENT no socket there,
+ * -ECONNREFUSED a socket nobody serves.
  */
 int cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid);
 

@@ -499,15 +499,6 @@ collect_listeners(void *p)
 }
 
 static bool
-broker_running(const char *path)
-{
-	pid_t pid;
-	uid_t uid;
-
-	return cli_broker_probe(path, &pid, &uid) == 0;
-}
-
-static bool
 is_exempt(const struct pg_k_config *c, uid_t uid)
 {
 	for (uint32_t i = 0; i < c->nexempt && i < PG_K_MAX_EXEMPT; i++)
@@ -644,7 +635,8 @@ kernel_status(void)
 			       pg_user_name(c->exempt[i], name, sizeof(name)), c->exempt[i]);
 	}
 	printf("broker: %s (%s)\n",
-	       broker_running(pg_broker_socket_path()) ? "running" : "not running",
+	       cli_broker_probe(pg_broker_socket_path(), NULL, NULL) == 0 ? "running"
+									  : "not running",
 	       pg_broker_socket_path());
 
 	/* Is what is loaded what the files say now? */

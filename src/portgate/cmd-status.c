@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../bpf/bpf-loader.h"
@@ -21,33 +20,24 @@
 int
 cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid)
 {
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct ucred uc = { .pid = 0, .uid = (uid_t)-1 };
+	_cleanup_close_ int fd = -1;
+	struct ucred uc = { .pid = 0 };
 	socklen_t len = sizeof(uc);
+	char proc[32];
+	struct stat st;
+	int r = pg_broker_connect(path, &fd);
 
-	if (fd < 0)
-		return -errno;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		return -errno;
+	if (r < 0 || ret_pid == NULL)
+		return r;
 	/*
 	 * The listening socket's credentials are the ones of its listen(): root's,
 	 * for a portgated started as root.  Its user now is the owner of /proc/PID.
 	 */
-	*ret_pid = 0;
-	*ret_uid = (uid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 && uc.pid > 0) {
-		char proc[32];
-		struct stat st;
-
-		*ret_pid = uc.pid;
-		(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)uc.pid);
-		if (stat(proc, &st) == 0)
-			*ret_uid = st.st_uid;
-	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
+		uc.pid = 0;
+	(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)uc.pid);
+	*ret_pid = uc.pid;
+	*ret_uid = uc.pid > 0 && stat(proc, &st) == 0 ? st.st_uid : (uid_t)-1;
 	return 0;
 }
 
