@@ -76,16 +76,11 @@ static uint64_t
 poll_us(void)
 {
 	const char *e = getenv(PG_BROKER_POLL_ENV);
-	uint64_t v = 0;
+	unsigned long v;
 
-	if (e == NULL || *e == '\0' || strlen(e) > 5)
+	if (e == NULL || pg_parse_uint(e, strlen(e), BROKER_POLL_MAX_US, &v) < 0)
 		return BROKER_POLL_US;
-	for (; *e != '\0'; e++) {
-		if (*e < '0' || *e > '9')
-			return BROKER_POLL_US;
-		v = v * 10 + (uint64_t)(*e - '0');
-	}
-	return v <= BROKER_POLL_MAX_US ? v : BROKER_POLL_US;
+	return v;
 }
 
 /*

@@ -63,9 +63,8 @@ pg_bytes_zero(const void *p, size_t n)
 	return true;
 }
 
-/* Digits only, no sign, no leading "+"; value in [0, max]. */
-static int
-parse_uint(const char *s, size_t len, unsigned long max, unsigned long *ret)
+int
+pg_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *ret)
 {
 	unsigned long v = 0;
 
@@ -115,7 +114,7 @@ parse_one_port(const char *s, size_t len, size_t col, enum pg_proto proto, unsig
 	if (len == 0)
 		return fail(err, col, "expected a port number or service name");
 	if (s[0] >= '0' && s[0] <= '9') {
-		r = parse_uint(s, len, 65535, &v);
+		r = pg_parse_uint(s, len, 65535, &v);
 		if (r == -ERANGE)
 			return fail(err, col, "port '%.*s' out of range 1-65535", (int)len, s);
 		if (r < 0)
@@ -208,7 +207,7 @@ parse_address(const char *s, size_t len, size_t col, bool bracketed, unsigned fl
 		if (flags & PG_SPEC_SINGLE_PORT)
 			return fail(err, col,
 				    "an address prefix cannot be bound: name one address");
-		if (parse_uint(slash + 1, len - alen - 1, maxlen, &plen) < 0)
+		if (pg_parse_uint(slash + 1, len - alen - 1, maxlen, &plen) < 0)
 			return fail(err, col + alen + 1, "expected a prefix length 0-%u", maxlen);
 	} else {
 		plen = maxlen;

@@ -56,6 +56,12 @@ const char *pg_proto_name(enum pg_proto proto);
 
 bool pg_spec_equal(const struct pg_spec *a, const struct pg_spec *b);
 
+/*
+ * The len characters at s as a number in [0, max]: digits only, no sign, no
+ * leading "+", at most 10.  0, or -EINVAL (not a number), -ERANGE (over max).
+ */
+int pg_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *ret);
+
 /* Are all n bytes at p zero (an unspecified address, a reserved field)? */
 bool pg_bytes_zero(const void *p, size_t n);
 
