@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "broker.h"
+#include "clock.h"
 #include "fdpass.h"
 #include "macro.h"
 
@@ -62,15 +62,6 @@ pg_broker_connect(const char *path, int *ret_fd)
 	return 0;
 }
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* PG_BROKER_POLL_ENV's microseconds if it holds a number in range, else the default. */
 static uint64_t
 poll_us(void)
@@ -92,11 +83,11 @@ poll_us(void)
 static void
 await_reply(int conn)
 {
-	const uint64_t limit = poll_us(), start = limit > 0 ? now_us() : 0;
+	const uint64_t limit = poll_us(), start = limit > 0 ? pg_now_us() : 0;
 	char c;
 
 	while (limit > 0 && recv(conn, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN &&
-	       now_us() - start < limit)
+	       pg_now_us() - start < limit)
 		(void)sched_yield();
 }
 

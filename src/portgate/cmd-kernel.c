@@ -31,6 +31,7 @@
 #include "../bpf/bpf-loader.h"
 #include "broker.h"
 #include "cli.h"
+#include "clock.h"
 #include "kpolicy.h"
 #include "sysinfo.h"
 
@@ -765,15 +766,6 @@ watch_read(struct watch *w)
 	}
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Run exactly "portgate kernel reload" with the same options, in a child: its
  * failures die() as they do on the command line (a broken policy leaves the
@@ -866,7 +858,7 @@ kernel_watch(void)
 
 	/* One reload first: what changed between the load and now is not missed. */
 	pending = true;
-	first = last = now_ms() - WATCH_QUIET_MS;
+	first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
 					 { .fd = ifd, .events = POLLIN } };
@@ -877,7 +869,7 @@ kernel_watch(void)
 			due = last + WATCH_QUIET_MS;
 			if (due > first + WATCH_MAX_MS)
 				due = first + WATCH_MAX_MS;
-			now = now_ms();
+			now = (int64_t)pg_now_ms();
 			timeout = due > now ? (int)(due - now) : 0;
 		}
 		if (poll(pfd, 2, timeout) < 0) {
@@ -895,11 +887,11 @@ kernel_watch(void)
 					return EXIT_OK;
 				}
 				pending = true; /* SIGHUP: reload now */
-				first = last = now_ms() - WATCH_QUIET_MS;
+				first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 			}
 		}
 		if ((pfd[1].revents & POLLIN) && watch_read(&w)) {
-			now = now_ms();
+			now = (int64_t)pg_now_ms();
 			if (!pending)
 				first = now;
 			last = now;
@@ -909,7 +901,7 @@ kernel_watch(void)
 			due = last + WATCH_QUIET_MS;
 			if (due > first + WATCH_MAX_MS)
 				due = first + WATCH_MAX_MS;
-			if (now_ms() >= due) {
+			if ((int64_t)pg_now_ms() >= due) {
 				pending = false;
 				watch_reload(&old);
 			}

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "binder.h"
+#include "clock.h"
 #include "ctlsock.h"
 #include "hold.h"
 #include "log.h"
@@ -66,21 +67,6 @@ struct daemon {
 	uint64_t last_event_us; /* when epoll_wait() last returned events */
 	bool quit;
 };
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-uint64_t
-pgd_now_ms(void)
-{
-	return now_us() / 1000;
-}
 
 bool
 pgd_ratelimit_ok(struct pgd_ratelimit *rl, uint64_t now, unsigned *ret_suppressed)
@@ -325,7 +311,7 @@ reload(struct daemon *dm)
 	int r;
 
 	(void)snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		       (unsigned long long)pgd_now_ms() * 1000);
+		       (unsigned long long)pg_now_ms() * 1000);
 	notify_send(state);
 	r = load_policy(d, &np);
 	if (r < 0) {
@@ -338,7 +324,7 @@ reload(struct daemon *dm)
 		d->policy = np;
 		log_info("reload: the policy in '%s' is in force: %zu rules from %zu files",
 			 d->opt.config_dir, d->policy->nrules, d->policy->nfiles);
-		hold_refresh(dm, pgd_now_ms());
+		hold_refresh(dm, pg_now_ms());
 	}
 	notify_send("READY=1");
 }
@@ -542,7 +528,7 @@ wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
 
 	for (;;) {
 		bool polling =
-			timeout != 0 && now_us() - dm->last_event_us < dm->pgd.opt.busy_poll_us;
+			timeout != 0 && pg_now_us() - dm->last_event_us < dm->pgd.opt.busy_poll_us;
 
 		n = epoll_wait(dm->epfd, evs, MAX_EVENTS, polling ? 0 : timeout);
 		if (n != 0 || !polling)
@@ -550,7 +536,7 @@ wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
 		(void)sched_yield();
 	}
 	if (n > 0)
-		dm->last_event_us = now_us();
+		dm->last_event_us = pg_now_us();
 	return n;
 }
 
@@ -560,7 +546,7 @@ run_loop(struct daemon *dm)
 	struct epoll_event evs[MAX_EVENTS];
 
 	while (!dm->quit) {
-		uint64_t now = pgd_now_ms(), next = expire_sessions(dm, now);
+		uint64_t now = pg_now_ms(), next = expire_sessions(dm, now);
 		int timeout = -1, n;
 
 		if (dm->accept_resume != 0) {
@@ -592,7 +578,7 @@ run_loop(struct daemon *dm)
 			log_warn("epoll_wait");
 			return -errno;
 		}
-		now = pgd_now_ms();
+		now = pg_now_ms();
 		for (int i = 0; i < n; i++) {
 			void *p = evs[i].data.ptr;
 
@@ -699,7 +685,7 @@ run(struct daemon *dm)
 		d->hold = hold_new(d->opt.max_hold, d->opt.hold_retry_ms);
 		if (d->hold == NULL)
 			return -ENOMEM;
-		hold_refresh(dm, pgd_now_ms());
+		hold_refresh(dm, pg_now_ms());
 	}
 	log_info("running as '%s' (uid %u, gid %u) with CAP_NET_BIND_SERVICE only", user.name,
 		 (unsigned)user.uid, (unsigned)user.gid);

@@ -51,9 +51,6 @@ struct pgd {
 	struct hold *hold;	  /* NULL without --hold */
 };
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-uint64_t pgd_now_ms(void);
-
 /* At most `burst` messages per `interval_ms`; counts what it suppresses. */
 struct pgd_ratelimit {
 	uint64_t interval_ms;

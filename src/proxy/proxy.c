@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "evloop.h"
 #include "macro.h"
 #include "proxy.h"
@@ -106,15 +107,6 @@ struct pg_proxy {
 	struct ratelimit rl_backend, rl_accept, rl_setup, rl_sessions;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void _printf_(4, 5) plog(struct pg_proxy *p, int level, int err, const char *fmt, ...)
 {
 	char msg[512];
@@ -132,7 +124,7 @@ static void _printf_(4, 5) plog(struct pg_proxy *p, int level, int err, const ch
 static void _printf_(5, 6) plog_limited(struct pg_proxy *p, struct ratelimit *rl, int level,
 					int err, const char *fmt, ...)
 {
-	uint64_t now = now_ms();
+	uint64_t now = pg_now_ms();
 	char msg[400];
 	va_list ap;
 
@@ -303,10 +295,10 @@ conn_shovel(struct pg_proxy *p, struct conn *c)
 	r = pg_shovel_run(&c->up, c->client, c->backend, SHOVEL_BUDGET, &more_up);
 	if (r >= 0) {
 		if (r > 0)
-			c->last_active = now_ms();
+			c->last_active = pg_now_ms();
 		r = pg_shovel_run(&c->down, c->backend, c->client, SHOVEL_BUDGET, &more_down);
 		if (r > 0)
-			c->last_active = now_ms();
+			c->last_active = pg_now_ms();
 	}
 	if (r < 0) {
 		plog(p, PG_PROXY_LOG_DEBUG, (int)-r, "connection ended");
@@ -348,7 +340,7 @@ static void conn_connect(struct pg_proxy *p, struct conn *c);
 static void
 conn_retry_later(struct pg_proxy *p, struct conn *c, int err)
 {
-	uint64_t now = now_ms();
+	uint64_t now = pg_now_ms();
 
 	closep(&c->backend);
 	c->backend = -1;
@@ -434,7 +426,7 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	}
 	c->state = CONN_OPEN;
 	p->nwaiting--;
-	c->last_active = now_ms();
+	c->last_active = pg_now_ms();
 	conn_shovel(p, c);
 }
 
@@ -527,7 +519,7 @@ on_accept(struct pg_proxy *p, struct listener *l)
 					     "accept; pausing new connections for %d ms",
 					     ACCEPT_PAUSE_MS);
 				p->accept_paused = true;
-				p->accept_resume = now_ms() + ACCEPT_PAUSE_MS;
+				p->accept_resume = pg_now_ms() + ACCEPT_PAUSE_MS;
 				update_accepting(p);
 				return;
 			}
@@ -550,7 +542,7 @@ on_accept(struct pg_proxy *p, struct listener *l)
 				    .up = { .pipe = { -1, -1 } },
 				    .down = { .pipe = { -1, -1 } },
 				    .retry_delay = RETRY_FIRST_MS };
-		c->last_active = now_ms();
+		c->last_active = pg_now_ms();
 		c->deadline = c->last_active + p->cfg.connect_timeout_ms;
 		c->next = p->conns;
 		if (p->conns)
@@ -748,7 +740,7 @@ on_datagram(struct pg_proxy *p, struct listener *l)
 			s = session_new(p, l, &from, len);
 		if (s == NULL)
 			continue;
-		s->last_active = now_ms();
+		s->last_active = pg_now_ms();
 		if (send(s->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
 		    errno != EWOULDBLOCK)
 			plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, errno,
@@ -773,7 +765,7 @@ on_session(struct pg_proxy *p, struct session *s)
 			session_close(p, s);
 			return;
 		}
-		s->last_active = now_ms();
+		s->last_active = pg_now_ms();
 		if (sendto(s->l->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT,
 			   (const struct sockaddr *)&s->client, s->client_len) < 0)
 			plog(p, PG_PROXY_LOG_DEBUG, errno, "send a reply to a datagram client");
@@ -922,7 +914,7 @@ pg_proxy_drain(struct pg_proxy *p, unsigned timeout_ms)
 	if (p->draining)
 		return;
 	p->draining = true;
-	p->drain_deadline = now_ms() + timeout_ms;
+	p->drain_deadline = pg_now_ms() + timeout_ms;
 	for (size_t i = 0; i < p->cfg.nlisten; i++) {
 		struct listener *l = &p->listeners[i];
 
@@ -955,7 +947,7 @@ pg_proxy_run(struct pg_proxy *p)
 	struct pg_event events[MAX_EVENTS];
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = pg_now_ms();
 		int n, timeout = next_timeout(p, now);
 		bool stop = false;
 
@@ -1016,7 +1008,7 @@ pg_proxy_run(struct pg_proxy *p)
 			if (!c->dead)
 				conn_shovel(p, c);
 		}
-		now = now_ms();
+		now = pg_now_ms();
 		if (p->next_sweep != 0 && now >= p->next_sweep) {
 			p->next_sweep = 0;
 			sweep(p, now);
@@ -1025,7 +1017,7 @@ pg_proxy_run(struct pg_proxy *p)
 		reap_dead_sessions(p);
 		if (stop)
 			return 0;
-		if (p->draining && (p->nconns == 0 || now_ms() >= p->drain_deadline)) {
+		if (p->draining && (p->nconns == 0 || pg_now_ms() >= p->drain_deadline)) {
 			if (p->nconns > 0)
 				plog(p, PG_PROXY_LOG_WARN, 0,
 				     "drain timed out: closing %zu connections", p->nconns);
