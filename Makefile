@@ -242,7 +242,7 @@ format:
 
 lint:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h bench/*.c)
-	shellcheck -x scripts/*.sh tests/integration/*.sh .ci/run
+	shellcheck -x scripts/*.sh tests/integration/*.sh bench/*.sh .ci/run
 
 clean:
 	rm -rf .build
