@@ -2,6 +2,7 @@
  * sock.h - create the socket a struct pg_bind describes: bound, and for TCP
  * listening.  Shared by `portgate run` and the broker, which judge the bind
  * against the policy first: this code binds with whatever privilege it has.
+ * Also: close-on-exec, non-blocking sockets and pipes on any platform.
  * Library code: returns -errno, never logs.
  */
 #ifndef PG_SOCK_H
@@ -31,5 +32,22 @@ int pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd);
 
 /* pg_socket_bind() with PG_SOCK_* options. */
 int pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int *ret_fd);
+
+/*
+ * Close-on-exec, non-blocking fds (sock-flags.c, portable): atomically with
+ * SOCK_NONBLOCK|SOCK_CLOEXEC, accept4() and pipe2() where the platform has
+ * them, else by fcntl() after socket(), accept() or pipe().  type is a plain
+ * SOCK_* type.  Each returns the new fd (pg_pipe_nb: 0, the fds in fds[]), or
+ * -errno; on an error no fd is left open.  pg_accept_nb() does not ask for
+ * the peer's address.
+ */
+int pg_socket_nb(int domain, int type, int protocol);
+int pg_accept_nb(int fd);
+int pg_pipe_nb(int fds[2]);
+
+/* The fcntl() versions, built everywhere so that Linux tests them too. */
+int pg_socket_nb_fcntl(int domain, int type, int protocol);
+int pg_accept_nb_fcntl(int fd);
+int pg_pipe_nb_fcntl(int fds[2]);
 
 #endif

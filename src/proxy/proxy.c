@@ -28,6 +28,7 @@
 #include "proxy.h"
 #include "proxyproto.h"
 #include "shovel.h"
+#include "sock.h"
 
 #define MAX_EVENTS	256
 #define ACCEPT_BURST	64	   /* accepts per wakeup of one listener */
@@ -435,9 +436,9 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 {
 	int fd, r;
 
-	fd = socket(p->cfg.backend.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = pg_socket_nb(p->cfg.backend.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
 			     "create a socket for the backend; closing a client's connection");
 		conn_close(p, c);
 		return;
@@ -506,9 +507,9 @@ on_accept(struct pg_proxy *p, struct listener *l)
 			update_accepting(p); /* disarms the listeners */
 			return;
 		}
-		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = pg_accept_nb(l->fd);
 		if (fd < 0) {
-			int err = errno;
+			int err = -fd;
 
 			cap_release(p);
 
@@ -666,9 +667,9 @@ session_new(struct pg_proxy *p, struct listener *l, const struct sockaddr_storag
 			     backend_name(p, name, sizeof(name)));
 		return NULL;
 	}
-	fd = socket(be->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = pg_socket_nb(be->ss_family, SOCK_DGRAM, 0);
 	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
 			     "create a datagram socket for the backend");
 		return NULL;
 	}
