@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cred.h"
 #include "evloop.h"
 #include "macro.h"
 #include "proxy.h"
@@ -383,19 +384,19 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	int r;
 
 	if (p->cfg.check_owner && p->cfg.backend.ss_family == AF_UNIX) {
-		struct ucred uc;
-		socklen_t len = sizeof(uc);
+		uid_t uid;
 
-		if (getsockopt(c->backend, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
-			conn_fail_backend(p, c, errno, "reading its credentials");
+		r = pg_peer_uid(c->backend, &uid);
+		if (r < 0) {
+			conn_fail_backend(p, c, -r, "reading its credentials");
 			return;
 		}
-		if (uc.uid != 0 && uc.uid != p->cfg.owner_uid) {
+		if (uid != 0 && uid != p->cfg.owner_uid) {
 			char what[96];
 
 			(void)snprintf(what, sizeof(what),
 				       "refused: its socket belongs to uid %u, not uid %u",
-				       (unsigned)uc.uid, (unsigned)p->cfg.owner_uid);
+				       (unsigned)uid, (unsigned)p->cfg.owner_uid);
 			conn_fail_backend(p, c, 0, what);
 			return;
 		}
