@@ -55,8 +55,10 @@ struct pg_shovel {
  * that grows, by four times at a step up to size bytes, each time one splice
  * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
  * kernel will not grow stays as it is, and a pipe it will not give at all
- * (EMFILE) leaves the shovel copying.  Without splice it uses a buffer of
- * size bytes.  Returns 0 or -errno (-ENOMEM...).
+ * (EMFILE) leaves the shovel copying.  On a platform without zero-copy
+ * (zerocopy.h: zerocopy-none.c) that read trades the buffer for one of
+ * PG_SHOVEL_SIZE / 4 bytes instead, and the shovel copies on.  Without
+ * splice it uses a buffer of size bytes.  Returns 0 or -errno (-ENOMEM...).
  */
 int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);
