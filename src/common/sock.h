@@ -9,6 +9,7 @@
 #define PG_SOCK_H
 
 #include <limits.h>
+#include <sys/socket.h>
 
 #include "spec.h"
 
@@ -49,5 +50,18 @@ int pg_pipe_nb(int fds[2]);
 int pg_socket_nb_fcntl(int domain, int type, int protocol);
 int pg_accept_nb_fcntl(int fd);
 int pg_pipe_nb_fcntl(int fds[2]);
+
+/*
+ * macOS has no MSG_NOSIGNAL (only the SO_NOSIGPIPE socket option): there a
+ * send() to a socket whose peer has gone raises SIGPIPE.  The one place that
+ * takes this 0 is the proxy's shovel (shovel.c), and `portgate proxy` ignores
+ * SIGPIPE process-wide before it serves (cmd-proxy.c: signal(SIGPIPE,
+ * SIG_IGN), inherited by its workers), so nothing is lost there.  Code that
+ * runs where SIGPIPE is not ignored (fdpass.c, in the preload shim) must not
+ * rely on this and does not include this header.
+ */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
 
 #endif

@@ -183,6 +183,25 @@ set_nodelay(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* fd's address family: SO_DOMAIN where there is one (not on macOS), else from its address. */
+static int
+socket_family(int fd, int *ret)
+{
+#ifdef SO_DOMAIN
+	socklen_t len = sizeof(*ret);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, ret, &len);
+#else
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	*ret = ss.ss_family;
+	return 0;
+#endif
+}
+
 static bool
 is_inet(sa_family_t family)
 {
@@ -865,13 +884,13 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct listener *l = &p->listeners[i];
 		int flags = fcntl(cfg->listen_fds[i], F_GETFL), type = 0;
-		socklen_t len = sizeof(type), dlen = sizeof(int);
+		socklen_t len = sizeof(type);
 		int domain = 0;
 
 		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
 		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    getsockopt(l->fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0) {
+		    socket_family(l->fd, &domain) < 0) {
 			r = -errno;
 			goto fail;
 		}

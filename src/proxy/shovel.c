@@ -14,6 +14,7 @@
 
 #include "macro.h"
 #include "shovel.h"
+#include "sock.h" /* MSG_NOSIGNAL where the platform has none */
 #include "zerocopy.h"
 
 static int

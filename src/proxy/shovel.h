@@ -79,7 +79,8 @@ int pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len);
  * Move what can be moved now from in to out, both non-blocking, at most
  * budget bytes; in is read only while it may be readable (see in_ready).  Returns the bytes moved
  * (0: blocked or done), or -errno for an error on either socket.  *ret_more is set when the budget
- * ran out and the caller must call again without waiting for an event.
+ * ran out and the caller must call again without waiting for an event.  Where the platform has
+ * no MSG_NOSIGNAL (macOS) the process must ignore SIGPIPE (see sock.h).
  */
 long pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_more);
 
