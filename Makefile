@@ -59,7 +59,7 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/shim/%.o)
 TAP_OBJ    := $(B)/tests/unit/tap.o
-UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
+UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%) $(B)/tests/unit/test-shovel-none
 HELPER_BIN := $(HELPER_SRC:%.c=$(B)/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=$(B)/tests/fuzz/replay-%)
 
@@ -127,6 +127,18 @@ $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/replay-main.o
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 $(UNIT_BIN:%=%.o) $(TAP_OBJ): ALL_CFLAGS += -Itests/unit
+
+# test-shovel once more, against zerocopy-none.c (the shovel of a platform without
+# splice) built with PG_ZEROCOPY_NONE: linked before libpgcommon.a, its functions
+# stand in for zerocopy-linux.c's, which the linker then never pulls in.
+ZC_NONE_OBJ := $(B)/zc-none/src/proxy/zerocopy-none.o
+$(ZC_NONE_OBJ): src/proxy/zerocopy-none.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(ALL_CFLAGS) -DPG_ZEROCOPY_NONE -c -o $@ $<
+$(B)/tests/unit/test-shovel-none: $(B)/tests/unit/test-shovel.o $(ZC_NONE_OBJ) $(TAP_OBJ) \
+		$(B)/libpgcommon.a $(B)/libportgate.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(ZC_NONE_OBJ) $(TAP_OBJ) \
+		$(B)/libpgcommon.a $(B)/libportgate.a $(LDLIBS_ALL)
 
 # --- kernel enforcement: the eBPF bind hooks (src/bpf/, issue 4) -----------------
 # bind-policy.bpf.c -> clang -target bpf (CO-RE against a vmlinux.h dumped from this

@@ -1,5 +1,6 @@
 /*
- * cred.c - credentials from the account database and from the process.
+ * cred.c - credentials from the account database, from the process, and
+ * of a UNIX socket's peer.
  * Library code: returns -errno, never logs.
  */
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cred.h"
@@ -144,3 +146,32 @@ pg_cred_self(struct pg_cred *ret)
 	ret->ngroups = (size_t)n;
 	return 0;
 }
+
+#ifdef __linux__
+int
+pg_peer_uid(int fd, uid_t *ret)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc))
+		return -EIO;
+	*ret = uc.uid;
+	return 0;
+}
+#else
+/* macOS and the BSDs (OpenBSD's SO_PEERCRED has another struct: not used). */
+int
+pg_peer_uid(int fd, uid_t *ret)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (getpeereid(fd, &uid, &gid) < 0)
+		return -errno;
+	*ret = uid;
+	return 0;
+}
+#endif

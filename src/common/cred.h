@@ -40,4 +40,13 @@ const char *pg_user_name(uid_t uid, char *buf, size_t size);
 int pg_lookup_uid(const char *name, uid_t *ret);
 int pg_lookup_gid(const char *name, gid_t *ret);
 
+/*
+ * The effective uid of the peer of a connected AF_UNIX socket, as the kernel
+ * recorded it at connect() (or, seen from the connecting side, at the
+ * peer's listen()): SO_PEERCRED on Linux, getpeereid() on macOS and the BSDs.
+ * Returns 0 or -errno (-ENOTSOCK, -ENOTCONN...).  portgated, which also
+ * needs the groups and the pid, has its own seam (peercred.h).
+ */
+int pg_peer_uid(int fd, uid_t *ret);
+
 #endif

@@ -2,12 +2,14 @@
  * sock.h - create the socket a struct pg_bind describes: bound, and for TCP
  * listening.  Shared by `portgate run` and the broker, which judge the bind
  * against the policy first: this code binds with whatever privilege it has.
+ * Also: close-on-exec, non-blocking sockets and pipes on any platform.
  * Library code: returns -errno, never logs.
  */
 #ifndef PG_SOCK_H
 #define PG_SOCK_H
 
 #include <limits.h>
+#include <sys/socket.h>
 
 #include "spec.h"
 
@@ -31,5 +33,35 @@ int pg_socket_bind(const struct pg_bind *b, int type_flags, int *ret_fd);
 
 /* pg_socket_bind() with PG_SOCK_* options. */
 int pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int *ret_fd);
+
+/*
+ * Close-on-exec, non-blocking fds (sock-flags.c, portable): atomically with
+ * SOCK_NONBLOCK|SOCK_CLOEXEC, accept4() and pipe2() where the platform has
+ * them, else by fcntl() after socket(), accept() or pipe().  type is a plain
+ * SOCK_* type.  Each returns the new fd (pg_pipe_nb: 0, the fds in fds[]), or
+ * -errno; on an error no fd is left open.  pg_accept_nb() does not ask for
+ * the peer's address.
+ */
+int pg_socket_nb(int domain, int type, int protocol);
+int pg_accept_nb(int fd);
+int pg_pipe_nb(int fds[2]);
+
+/* The fcntl() versions, built everywhere so that Linux tests them too. */
+int pg_socket_nb_fcntl(int domain, int type, int protocol);
+int pg_accept_nb_fcntl(int fd);
+int pg_pipe_nb_fcntl(int fds[2]);
+
+/*
+ * macOS has no MSG_NOSIGNAL (only the SO_NOSIGPIPE socket option): there a
+ * send() to a socket whose peer has gone raises SIGPIPE.  The one place that
+ * takes this 0 is the proxy's shovel (shovel.c), and `portgate proxy` ignores
+ * SIGPIPE process-wide before it serves (cmd-proxy.c: signal(SIGPIPE,
+ * SIG_IGN), inherited by its workers), so nothing is lost there.  Code that
+ * runs where SIGPIPE is not ignored (fdpass.c, in the preload shim) must not
+ * rely on this and does not include this header.
+ */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
 
 #endif

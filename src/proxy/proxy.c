@@ -23,11 +23,13 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cred.h"
 #include "evloop.h"
 #include "macro.h"
 #include "proxy.h"
 #include "proxyproto.h"
 #include "shovel.h"
+#include "sock.h"
 
 #define MAX_EVENTS	256
 #define ACCEPT_BURST	64	   /* accepts per wakeup of one listener */
@@ -179,6 +181,25 @@ set_nodelay(int fd)
 	int one = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* fd's address family: SO_DOMAIN where there is one (not on macOS), else from its address. */
+static int
+socket_family(int fd, int *ret)
+{
+#ifdef SO_DOMAIN
+	socklen_t len = sizeof(*ret);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, ret, &len);
+#else
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -1;
+	*ret = ss.ss_family;
+	return 0;
+#endif
 }
 
 static bool
@@ -382,19 +403,19 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	int r;
 
 	if (p->cfg.check_owner && p->cfg.backend.ss_family == AF_UNIX) {
-		struct ucred uc;
-		socklen_t len = sizeof(uc);
+		uid_t uid;
 
-		if (getsockopt(c->backend, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
-			conn_fail_backend(p, c, errno, "reading its credentials");
+		r = pg_peer_uid(c->backend, &uid);
+		if (r < 0) {
+			conn_fail_backend(p, c, -r, "reading its credentials");
 			return;
 		}
-		if (uc.uid != 0 && uc.uid != p->cfg.owner_uid) {
+		if (uid != 0 && uid != p->cfg.owner_uid) {
 			char what[96];
 
 			(void)snprintf(what, sizeof(what),
 				       "refused: its socket belongs to uid %u, not uid %u",
-				       (unsigned)uc.uid, (unsigned)p->cfg.owner_uid);
+				       (unsigned)uid, (unsigned)p->cfg.owner_uid);
 			conn_fail_backend(p, c, 0, what);
 			return;
 		}
@@ -435,9 +456,9 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 {
 	int fd, r;
 
-	fd = socket(p->cfg.backend.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = pg_socket_nb(p->cfg.backend.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
 			     "create a socket for the backend; closing a client's connection");
 		conn_close(p, c);
 		return;
@@ -506,9 +527,9 @@ on_accept(struct pg_proxy *p, struct listener *l)
 			update_accepting(p); /* disarms the listeners */
 			return;
 		}
-		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = pg_accept_nb(l->fd);
 		if (fd < 0) {
-			int err = errno;
+			int err = -fd;
 
 			cap_release(p);
 
@@ -666,9 +687,9 @@ session_new(struct pg_proxy *p, struct listener *l, const struct sockaddr_storag
 			     backend_name(p, name, sizeof(name)));
 		return NULL;
 	}
-	fd = socket(be->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = pg_socket_nb(be->ss_family, SOCK_DGRAM, 0);
 	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, errno,
+		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
 			     "create a datagram socket for the backend");
 		return NULL;
 	}
@@ -863,13 +884,13 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		struct listener *l = &p->listeners[i];
 		int flags = fcntl(cfg->listen_fds[i], F_GETFL), type = 0;
-		socklen_t len = sizeof(type), dlen = sizeof(int);
+		socklen_t len = sizeof(type);
 		int domain = 0;
 
 		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
 		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    getsockopt(l->fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0) {
+		    socket_family(l->fd, &domain) < 0) {
 			r = -errno;
 			goto fail;
 		}

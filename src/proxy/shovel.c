@@ -1,11 +1,12 @@
 /*
  * shovel.c - one direction of a proxied connection: splice(2) through a pipe
  * once the direction carries a stream, read/write through a buffer for small
- * messages and when splice is off or unsupported.
+ * messages and when splice is off or unsupported.  The pipe and the splices
+ * are the platform's (zerocopy.h): on a platform without them the shovel
+ * copies.
  * Library code: returns -errno, never logs.  Handles untrusted peers' bytes.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,6 +14,8 @@
 
 #include "macro.h"
 #include "shovel.h"
+#include "sock.h" /* MSG_NOSIGNAL where the platform has none */
+#include "zerocopy.h"
 
 static int
 copy_init(struct pg_shovel *s, size_t size)
@@ -45,22 +48,33 @@ pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 static void
 turn_to_splice(struct pg_shovel *s)
 {
+	size_t size;
 	int fds[2], r;
 
 	s->to_splice = false;
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
-		return;
-	r = fcntl(fds[0], F_GETPIPE_SZ);
-	if (r <= 0) {
-		(void)close(fds[0]);
-		(void)close(fds[1]);
+	r = pg_zerocopy_pipe(fds, &size);
+	if (r == -ENOSYS) {
+		/*
+		 * No zero-copy on this platform (zerocopy-none.c): copy the
+		 * stream through a buffer of the size fall_back_to_copy() gives,
+		 * or through this one if there is no memory for it.
+		 */
+		char *buf = realloc(s->buf, PG_SHOVEL_SIZE / 4);
+
+		if (buf != NULL) {
+			s->buf = buf;
+			s->cap = PG_SHOVEL_SIZE / 4;
+			s->off = 0;
+		}
 		return;
 	}
+	if (r < 0)
+		return;
 	free(s->buf);
 	s->buf = NULL;
 	s->pipe[0] = fds[0];
 	s->pipe[1] = fds[1];
-	s->cap = (size_t)r;
+	s->cap = size;
 	s->off = 0;
 	s->in_ready = true; /* splicing: tried at every event (see fill) */
 }
@@ -120,12 +134,12 @@ static void
 grow_pipe(struct pg_shovel *s)
 {
 	size_t want = s->cap * 4 < s->max ? s->cap * 4 : s->max;
-	int r;
+	long r;
 
 	if (s->no_grow || want <= s->cap)
 		return;
-	r = fcntl(s->pipe[0], F_SETPIPE_SZ, (int)want);
-	if (r <= 0) {
+	r = pg_zerocopy_resize(s->pipe[0], want);
+	if (r < 0) {
 		s->no_grow = true; /* EPERM: over the per-user pipe budget; keep this size */
 		return;
 	}
@@ -139,8 +153,8 @@ fill(struct pg_shovel *s, int in, size_t max)
 	ssize_t n;
 
 	if (s->buf == NULL) {
-		n = splice(in, NULL, s->pipe[1], NULL, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n < 0 && errno == EINVAL && s->len == 0) {
+		n = pg_zerocopy_splice(in, s->pipe[1], max);
+		if (n == -EINVAL && s->len == 0) {
 			int r = fall_back_to_copy(s);
 
 			if (r < 0)
@@ -159,6 +173,8 @@ fill(struct pg_shovel *s, int in, size_t max)
 		if (max > s->cap - s->off - s->len)
 			max = s->cap - s->off - s->len;
 		n = recv(in, s->buf + s->off + s->len, max, 0);
+		if (n < 0)
+			n = -errno;
 		if (s->to_splice && n > 0 && s->off + s->len + (size_t)n == s->cap)
 			s->filled = true;
 		if (n > 0 && (size_t)n < max && !s->in_hup)
@@ -173,9 +189,9 @@ fill(struct pg_shovel *s, int in, size_t max)
 		 * trying its source whenever either side has an event, as the
 		 * splice path always did.
 		 */
-		if (errno == EAGAIN && s->buf != NULL)
+		if (n == -EAGAIN && s->buf != NULL)
 			s->in_ready = false;
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		return n == -EAGAIN || n == -EINTR ? 0 : n;
 	}
 	if (n == 0)
 		s->eof = true;
@@ -189,12 +205,15 @@ drain(struct pg_shovel *s, int out)
 {
 	ssize_t n;
 
-	if (s->buf == NULL)
-		n = splice(s->pipe[0], NULL, out, NULL, s->len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	else
+	if (s->buf == NULL) {
+		n = pg_zerocopy_splice(s->pipe[0], out, s->len);
+	} else {
 		n = send(out, s->buf + s->off, s->len, MSG_NOSIGNAL);
+		if (n < 0)
+			n = -errno;
+	}
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		return n == -EAGAIN || n == -EINTR ? 0 : n;
 	s->len -= (size_t)n;
 	if (s->buf != NULL)
 		s->off = s->len == 0 ? 0 : s->off + (size_t)n;

@@ -55,8 +55,10 @@ struct pg_shovel {
  * that grows, by four times at a step up to size bytes, each time one splice
  * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
  * kernel will not grow stays as it is, and a pipe it will not give at all
- * (EMFILE) leaves the shovel copying.  Without splice it uses a buffer of
- * size bytes.  Returns 0 or -errno (-ENOMEM...).
+ * (EMFILE) leaves the shovel copying.  On a platform without zero-copy
+ * (zerocopy.h: zerocopy-none.c) that read trades the buffer for one of
+ * PG_SHOVEL_SIZE / 4 bytes instead, and the shovel copies on.  Without
+ * splice it uses a buffer of size bytes.  Returns 0 or -errno (-ENOMEM...).
  */
 int pg_shovel_init(struct pg_shovel *s, bool splice, size_t size);
 void pg_shovel_free(struct pg_shovel *s);
@@ -77,7 +79,8 @@ int pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len);
  * Move what can be moved now from in to out, both non-blocking, at most
  * budget bytes; in is read only while it may be readable (see in_ready).  Returns the bytes moved
  * (0: blocked or done), or -errno for an error on either socket.  *ret_more is set when the budget
- * ran out and the caller must call again without waiting for an event.
+ * ran out and the caller must call again without waiting for an event.  Where the platform has
+ * no MSG_NOSIGNAL (macOS) the process must ignore SIGPIPE (see sock.h).
  */
 long pg_shovel_run(struct pg_shovel *s, int in, int out, size_t budget, bool *ret_more);
 
