@@ -39,11 +39,13 @@ pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 }
 
 /*
- * The direction carries a stream: trade the buffer (empty now) for a pipe.
- * Start small: a pipe's size counts against the user's pipe budget
- * (pipe-user-pages-soft) whether or not it is ever filled, and over the
- * budget the kernel gives less than its default: use what we got.  Without
- * a pipe (EMFILE...) the shovel goes on copying.
+ * The direction carries a stream: trade the buffer (empty now) for a pipe of
+ * PG_SHOVEL_PIPE_START bytes, so a stream moves in large splices from its
+ * first one.  Only streams get pipes: small messages never cost any of the
+ * user's pipe budget (pipe-user-pages-soft), which counts a pipe's size
+ * whether or not it is filled.  Over the budget the kernel refuses the size
+ * and gives less than its default: use what we got, and do not ask for more.
+ * Without a pipe (EMFILE...) the shovel goes on copying.
  */
 static void
 turn_to_splice(struct pg_shovel *s)
@@ -70,6 +72,15 @@ turn_to_splice(struct pg_shovel *s)
 	}
 	if (r < 0)
 		return;
+	if (size < PG_SHOVEL_PIPE_START && s->max > size) {
+		long got = pg_zerocopy_resize(
+			fds[0], s->max < PG_SHOVEL_PIPE_START ? s->max : PG_SHOVEL_PIPE_START);
+
+		if (got > 0)
+			size = (size_t)got;
+		else
+			s->no_grow = true;
+	}
 	free(s->buf);
 	s->buf = NULL;
 	s->pipe[0] = fds[0];

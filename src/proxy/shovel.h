@@ -24,6 +24,11 @@
  * (pipe2, its size, two closes); bulk data is spliced.
  */
 #define PG_SHOVEL_FIRST (16 * 1024)
+/*
+ * A stream's pipe starts at this size (or size, if smaller), as
+ * systemd-socket-proxyd's and haproxy's tuned ones do, and grows from there.
+ */
+#define PG_SHOVEL_PIPE_START (256 * 1024)
 
 struct pg_shovel {
 	int pipe[2];	/* splice mode: -1 in copy mode */
@@ -51,7 +56,7 @@ struct pg_shovel {
 
 /*
  * Prepare a shovel.  With splice it copies through a small buffer until a
- * read fills it (see PG_SHOVEL_FIRST), then uses a pipe of the kernel's default size
+ * read fills it (see PG_SHOVEL_FIRST), then uses a pipe of PG_SHOVEL_PIPE_START bytes
  * that grows, by four times at a step up to size bytes, each time one splice
  * fills all the room left (a bulk stream: fewer, larger splices); a pipe the
  * kernel will not grow stays as it is, and a pipe it will not give at all

@@ -37,6 +37,13 @@ rig_open(struct rig *r)
 		return -errno;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r->dst) < 0)
 		return -errno;
+	/*
+	 * Room for more than a stream's first pipe in the source, so that one
+	 * splice can fill it and the pipe grows (as root: past wmem_max).
+	 */
+	for (int big = 4 << 20, i = 0; i < 2; i++)
+		(void)setsockopt(r->src[0], SOL_SOCKET, i ? SO_SNDBUF : SO_SNDBUFFORCE, &big,
+				 sizeof(big));
 	return 0;
 }
 
@@ -74,17 +81,19 @@ pump(struct pg_shovel *s, struct rig *r, bool *ret_eof, size_t *ret_max_cap)
 		ssize_t n;
 		long m;
 
-		if (sent < TOTAL) {
+		/* Up to 16 chunks a round: more than a pipe of PG_SHOVEL_PIPE_START. */
+		for (int c = 0; c < 16 && sent < TOTAL; c++) {
 			size_t len = TOTAL - sent < sizeof(chunk) ? TOTAL - sent : sizeof(chunk);
 
 			for (size_t i = 0; i < len; i++)
 				chunk[i] = pattern(sent + i);
 			n = write(r->src[0], chunk, len);
-			if (n > 0) {
-				sent += (size_t)n;
-				progress = true;
-			}
-		} else if (!shut) {
+			if (n <= 0)
+				break;
+			sent += (size_t)n;
+			progress = true;
+		}
+		if (sent == TOTAL && !shut) {
 			(void)shutdown(r->src[0], SHUT_WR);
 			shut = progress = true;
 		}
@@ -153,6 +162,46 @@ check_mode(bool splice, size_t size, const char *what)
 	}
 	if (!splice)
 		is_int((long)s.cap, (long)size, "%s: the buffer has the size asked for", what);
+	pg_shovel_free(&s);
+	rig_close(&r);
+}
+
+/*
+ * A stream's pipe starts at PG_SHOVEL_PIPE_START (or the limit, if smaller):
+ * 20 KiB waiting fill the first 16 KiB buffer, the rest goes through the new
+ * pipe, too little to fill it and make it grow.
+ */
+static void
+check_pipe_start(size_t limit, const char *what)
+{
+	static char data[20 * 1024], back[sizeof(data)];
+	size_t start = limit < PG_SHOVEL_PIPE_START ? limit : PG_SHOVEL_PIPE_START;
+	struct pg_shovel s;
+	struct rig r;
+	size_t got = 0;
+	bool more;
+	ssize_t n;
+
+	if (rig_open(&r) < 0 || pg_shovel_init(&s, true, limit) < 0) {
+		ok(0, "%s: setup", what);
+		return;
+	}
+	memset(data, 'p', sizeof(data));
+	ok(write(r.src[0], data, sizeof(data)) == (ssize_t)sizeof(data), "%s: the source sends",
+	   what);
+	pg_shovel_readable(&s, false);
+	for (int i = 0; i < 4; i++) {
+		(void)pg_shovel_run(&s, r.src[1], r.dst[0], 1U << 20, &more);
+		while ((n = read(r.dst[1], back + got, sizeof(back) - got)) > 0)
+			got += (size_t)n;
+		pg_shovel_readable(&s, false);
+	}
+	is_int((long)got, (long)sizeof(data), "%s: every byte arrived", what);
+	if (zerocopy)
+		ok(s.buf == NULL && s.cap == start, "%s: the pipe started at %zu bytes (has %zu)",
+		   what, start, s.cap);
+	else
+		ok(s.buf != NULL && s.pipe[0] < 0, "%s: no zero-copy: no pipe", what);
 	pg_shovel_free(&s);
 	rig_close(&r);
 }
@@ -311,6 +360,8 @@ main(void)
 	check_mode(true, PG_SHOVEL_PIPE_MAX, "splice");
 	check_mode(true, 65536, "splice, limit 64 KiB");
 	check_mode(false, PG_SHOVEL_SIZE, "copy");
+	check_pipe_start(PG_SHOVEL_PIPE_MAX, "pipe start");
+	check_pipe_start(65536, "pipe start, limit 64 KiB");
 	check_preload(true);
 	check_preload(false);
 	check_small_messages();
