@@ -1,6 +1,7 @@
 # portgate - one non-recursive Makefile.  Objects go to .build/ (.build/san with
 # SANITIZE=1).  Sources are found by directory, so adding a file needs no edit:
-#   src/common/*.c     libpgcommon.a: shared code, never logs, returns -errno
+#   src/common/*.c     libpgcommon.a: shared code, never logs, returns -errno (of
+#                      sigsource-*.c only the one SIGSOURCE names, see below)
 #   src/lib/*.c        libportgate: the receiver API for servers (portgate.h)
 #   src/portgate/*.c   the portgate CLI
 #   src/portgated/*.c  the broker daemon (holds only CAP_NET_BIND_SERVICE)
@@ -15,6 +16,22 @@ B := .build
 else
 B := .build/san
 endif
+
+# Signals reach the programs through src/common/sigsource.h, whose implementation
+# is picked here: signalfd on Linux, the POSIX self-pipe elsewhere.  SIGSOURCE=pipe
+# forces the self-pipe on Linux too, into a build directory of its own
+# ($(B)/sigsource-pipe), so the default build is left as it is.  Both are unit-tested
+# on Linux whatever is picked (test-sigsource-signalfd, test-sigsource-pipe).
+UNAME_S := $(shell uname -s)
+SIGSOURCE_DEFAULT := $(if $(filter Linux,$(UNAME_S)),signalfd,pipe)
+SIGSOURCE ?= $(SIGSOURCE_DEFAULT)
+ifeq ($(filter signalfd pipe,$(SIGSOURCE)),)
+$(error SIGSOURCE='$(SIGSOURCE)': give signalfd or pipe)
+endif
+ifneq ($(SIGSOURCE),$(SIGSOURCE_DEFAULT))
+B := $(B)/sigsource-$(SIGSOURCE)
+endif
+SIGSOURCE_IMPLS := $(if $(filter Linux,$(UNAME_S)),signalfd) pipe
 
 ifeq ($(V),)
 Q = @
@@ -43,13 +60,14 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DPG_VERSION='"$(VERSION)"' \
 ALL_LDFLAGS := $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 LDLIBS_ALL := -lacl $(LDLIBS)
 
-COMMON_SRC := $(wildcard src/common/*.c) $(wildcard src/proxy/*.c)
+COMMON_SRC := $(filter-out src/common/sigsource-%.c,$(wildcard src/common/*.c)) \
+	src/common/sigsource-$(SIGSOURCE).c $(wildcard src/proxy/*.c)
 LIB_SRC    := $(wildcard src/lib/*.c)
 CLI_SRC    := $(wildcard src/portgate/*.c)
 DAEMON_SRC := $(wildcard src/portgated/*.c)
 SHIM_SRC   := $(wildcard src/preload/*.c) src/common/broker.c src/common/fdpass.c \
 	src/common/wire.c src/common/spec.c
-UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_SRC   := $(filter-out tests/unit/test-sigsource.c,$(wildcard tests/unit/test-*.c))
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 
@@ -59,7 +77,8 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(B)/%.o)
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/shim/%.o)
 TAP_OBJ    := $(B)/tests/unit/tap.o
-UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%) $(B)/tests/unit/test-shovel-none
+UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%) $(B)/tests/unit/test-shovel-none \
+	      $(SIGSOURCE_IMPLS:%=$(B)/tests/unit/test-sigsource-%)
 HELPER_BIN := $(HELPER_SRC:%.c=$(B)/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=$(B)/tests/fuzz/replay-%)
 
@@ -68,7 +87,8 @@ SHIM_SO  := $(B)/libportgate-preload.so
 PROGRAMS := $(B)/portgate $(if $(DAEMON_SRC),$(B)/portgated) $(if $(wildcard src/preload/*.c),$(SHIM_SO))
 TEST_BINS := $(UNIT_BIN) $(HELPER_BIN) $(REPLAY_BIN)
 
-.SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(UNIT_SRC:%.c=$(B)/%.o) $(HELPER_SRC:%.c=$(B)/%.o)
+.SECONDARY: $(FUZZ_SRC:%.c=$(B)/%.o) $(UNIT_SRC:%.c=$(B)/%.o) $(HELPER_SRC:%.c=$(B)/%.o) \
+	$(B)/tests/unit/test-sigsource.o $(SIGSOURCE_IMPLS:%=$(B)/src/common/sigsource-%.o)
 .PHONY: all check check-unit check-fuzz check-integration demo deps install uninstall \
 	clean fuzz format lint
 .DELETE_ON_ERROR:
@@ -126,7 +146,14 @@ $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/replay-main.o
 		$(B)/libpgcommon.a
 	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(UNIT_BIN:%=%.o) $(TAP_OBJ): ALL_CFLAGS += -Itests/unit
+# One test source, a binary per implementation of sigsource.h: its object comes
+# first, so the one in libpgcommon.a is never pulled in.
+$(B)/tests/unit/test-sigsource-%: $(B)/tests/unit/test-sigsource.o $(B)/src/common/sigsource-%.o \
+		$(TAP_OBJ) $(B)/libpgcommon.a $(B)/libportgate.a
+	$(call msg,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(B)/src/common/sigsource-$*.o $(TAP_OBJ) \
+		$(B)/libpgcommon.a $(B)/libportgate.a $(LDLIBS_ALL)
+
+$(UNIT_SRC:%.c=$(B)/%.o) $(B)/tests/unit/test-sigsource.o $(TAP_OBJ): ALL_CFLAGS += -Itests/unit
 
 # test-shovel once more, against zerocopy-none.c (the shovel of a platform without
 # splice) built with PG_ZEROCOPY_NONE: linked before libpgcommon.a, its functions

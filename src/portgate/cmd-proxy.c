@@ -20,9 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,8 +31,10 @@
 #include "cli.h"
 #include "launchd.h"
 #include "log.h"
+#include "pdeathsig.h"
 #include "portgate.h"
 #include "privdrop.h"
+#include "sigsource.h"
 #include "../proxy/proxy.h"
 
 /* PATH for a program run as another user: the caller's PATH is not USER's to trust. */
@@ -67,7 +67,8 @@ struct proxy_options {
 };
 
 struct supervisor {
-	int sigfd;
+	struct pg_sigsource *sig;
+	sigset_t held; /* the source's signals, and USR1 with workers: kept blocked */
 	pid_t child;
 	int status; /* exit status of the proxy */
 	struct pg_proxy *proxy;
@@ -540,7 +541,7 @@ child_env(const struct proxy_options *o, const struct privdrop_target *t, const 
 
 static pid_t
 start_child(const struct proxy_options *o, const struct privdrop_target *t, bool root,
-	    const char *to, const sigset_t *oldmask)
+	    const char *to, struct pg_sigsource *sig)
 {
 	pid_t pid = fork();
 
@@ -553,7 +554,7 @@ start_child(const struct proxy_options *o, const struct privdrop_target *t, bool
 		privdrop_become(t, t->name ? t->name : o->user);
 	child_env(o, t, to);
 	(void)signal(SIGPIPE, SIG_DFL);
-	(void)sigprocmask(SIG_SETMASK, oldmask, NULL);
+	(void)pg_sigsource_detach(sig, NULL); /* the mask and dispositions we were given */
 	if (o->login_shell) {
 		/*
 		 * SHELL -l -c 'exec "$0" "$@"' PROG ARGS...: the profile sets up
@@ -662,12 +663,9 @@ static int
 on_signal(void *userdata)
 {
 	struct supervisor *s = userdata;
-	struct signalfd_siginfo si;
-	int stop = 0;
+	int sig, stop = 0;
 
-	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		int sig = (int)si.ssi_signo;
-
+	while ((sig = pg_sigsource_read(s->sig)) > 0) {
 		if (sig == SIGCHLD) {
 			stop |= reap_children(s);
 			continue;
@@ -716,13 +714,16 @@ raise_nofile(void)
 	}
 }
 
-/* A worker: the same loop on the same listening sockets; never returns. */
+/*
+ * A worker: the same loop on the same listening sockets; never returns.  It
+ * keeps the parent's signals blocked (INT from a Ctrl-C to the process group
+ * is the parent's to handle) and takes TERM and USR1 itself, including any
+ * that came before its source was open.
+ */
 static _Noreturn void
-run_worker(size_t idx, pid_t parent, const struct pg_proxy_config *pcfg,
-	   const struct supervisor *psup)
+run_worker(size_t idx, pid_t parent, const struct pg_proxy_config *pcfg, struct supervisor *psup)
 {
-	struct supervisor w = { .sigfd = -1,
-				.child = -1,
+	struct supervisor w = { .child = -1,
 				.status = EXIT_OK,
 				.fds = psup->fds,
 				.nfds = psup->nfds,
@@ -732,20 +733,24 @@ run_worker(size_t idx, pid_t parent, const struct pg_proxy_config *pcfg,
 	sigset_t mask;
 	int r;
 
-	/* Without the parent nobody would stop us: drain then. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/*
+	 * Without the parent nobody would stop us: drain then.  Where the
+	 * platform cannot (-ENOSYS), launchd or the terminal ends the group.
+	 */
+	(void)pg_parent_death_signal(SIGTERM);
 	if (getppid() != parent)
 		_exit(EXIT_TEMPFAIL);
-	(void)close(psup->sigfd);
+	r = pg_sigsource_detach(psup->sig, &psup->held);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGUSR1);
-	w.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (w.sigfd < 0) {
-		warnx("proxy: worker %zu: create a signalfd: %s", idx, strerror(errno));
+	if (r == 0)
+		r = pg_sigsource_open(&mask, &w.sig);
+	if (r < 0) {
+		warnx("proxy: worker %zu: watch for signals: %s", idx, strerror(-r));
 		_exit(EXIT_TEMPFAIL);
 	}
-	cfg.event_fd = w.sigfd;
+	cfg.event_fd = pg_sigsource_fd(w.sig);
 	cfg.userdata = &w;
 	r = pg_proxy_new(&cfg, &proxy);
 	w.proxy = proxy;
@@ -803,11 +808,11 @@ cmd_proxy(int argc, char **argv)
 				   .udp_idle_timeout_ms = 60000 };
 	struct pg_proxy_config cfg = { .event_fd = -1 };
 	struct privdrop_target t = { 0 };
-	struct supervisor sup = { .sigfd = -1, .child = -1, .status = EXIT_OK };
+	struct supervisor sup = { .child = -1, .status = EXIT_OK };
 	struct pg_proxy *proxy = NULL;
 	_cleanup_free_ char *dir = NULL, *to_buf = NULL;
 	const char *to;
-	sigset_t mask, oldmask;
+	sigset_t mask;
 	size_t nlisten;
 	int *fds, r;
 	bool root;
@@ -866,22 +871,22 @@ cmd_proxy(int argc, char **argv)
 		sigaddset(&mask, SIGCHLD);
 	if (o.argv != NULL)
 		sigaddset(&mask, SIGHUP);
+	r = pg_sigsource_open(&mask, &sup.sig);
+	if (r < 0)
+		die_errno(EXIT_TEMPFAIL, -r, "proxy: watch for signals");
+	if (o.argv != NULL)
+		sup.child = start_child(&o, &t, root, to, sup.sig);
+	sup.held = mask;
 	if (o.workers > 1) {
-		/* Blocked before the fork; a worker's signalfd takes it. */
+		/* Blocked before the fork, so that it waits for the worker's own source. */
 		sigset_t usr1;
 
 		sigemptyset(&usr1);
 		sigaddset(&usr1, SIGUSR1);
+		sigaddset(&sup.held, SIGUSR1);
 		if (sigprocmask(SIG_BLOCK, &usr1, NULL) < 0)
 			die_errno(EXIT_TEMPFAIL, errno, "proxy: block signals");
 	}
-	if (sigprocmask(SIG_BLOCK, &mask, &oldmask) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "proxy: block signals");
-	sup.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sup.sigfd < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "proxy: create a signalfd");
-	if (o.argv != NULL)
-		sup.child = start_child(&o, &t, root, to, &oldmask);
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* The proxy needs nothing root has once the sockets are bound. */
 	if (root && o.user != NULL)
@@ -897,7 +902,7 @@ cmd_proxy(int argc, char **argv)
 	cfg.proxy_protocol = o.proxy_protocol;
 	cfg.check_owner = o.argv != NULL;
 	cfg.owner_uid = o.user != NULL ? t.cred.uid : geteuid();
-	cfg.event_fd = sup.sigfd;
+	cfg.event_fd = pg_sigsource_fd(sup.sig);
 	cfg.event = on_signal;
 	cfg.log = log_cb;
 	cfg.userdata = &sup;
@@ -919,7 +924,7 @@ cmd_proxy(int argc, char **argv)
 	}
 	/* The drain is over: now wait for PROG and the workers, still forwarding signals. */
 	while (r == 0 && (sup.child > 0 || sup.alive > 0)) {
-		struct pollfd pfd = { .fd = sup.sigfd, .events = POLLIN };
+		struct pollfd pfd = { .fd = pg_sigsource_fd(sup.sig), .events = POLLIN };
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
 			r = -errno;
@@ -960,7 +965,8 @@ cmd_proxy(int argc, char **argv)
 		(void)unlink(to + 5);
 		(void)rmdir(dir);
 	}
-	closep(&sup.sigfd);
+	/* Signals that come from now on are held, as the exit status is decided. */
+	(void)pg_sigsource_detach(sup.sig, &sup.held);
 	return sup.status;
 }
 

@@ -1,10 +1,11 @@
 /*
  * portgated.c - the broker daemon: options, start-up (control socket,
- * privilege drop, policy), the epoll loop, signals, readiness, reload.
+ * privilege drop, policy), the event loop (evloop.h), signals (sigsource.h),
+ * readiness, reload.
  * Privilege: started as root or as its user with CAP_NET_BIND_SERVICE; serves
  * as its user with CAP_NET_BIND_SERVICE only (privdrop.c).  Trust: clients are
  * hostile (session.c); the policy and the command line are the administrator's.
- * One thread, one epoll loop: a client can end its own session, nothing more.
+ * One thread, one event loop: a client can end its own session, nothing more.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "binder.h"
 #include "clock.h"
 #include "ctlsock.h"
+#include "evloop.h"
 #include "hold.h"
 #include "log.h"
 #include "macro.h"
@@ -33,6 +33,7 @@
 #include "portgated.h"
 #include "privdrop.h"
 #include "session.h"
+#include "sigsource.h"
 #include "sysinfo.h"
 
 #define EXIT_USAGE 2
@@ -40,8 +41,8 @@
 /*
  * One accept per wakeup: a request is served at accept time, and a client that
  * binds in a loop reconnects at once, so a longer accept loop would starve the
- * epoll events (EOFs) that free finished sessions and trip --max-clients-per-uid.
- * The listening socket is level-triggered: the next epoll_wait() returns at once.
+ * events (EOFs) that free finished sessions and trip --max-clients-per-uid.
+ * The listening socket is level-triggered: the next pg_evloop_wait() returns at once.
  */
 #define ACCEPTS_PER_WAKE 1
 #define ACCEPT_PAUSE_MS	 100 /* after EMFILE and the like */
@@ -58,13 +59,13 @@ static struct watch signal_watch = { WATCH_SIGNAL };
 struct daemon {
 	struct pgd pgd;
 	struct ctlsock ctl;
-	int epfd;
-	int sigfd;
+	int evfd;
+	struct pg_sigsource *sig;
 	struct session *sessions; /* a list */
 	unsigned nsessions;
 	uint64_t accept_resume; /* 0: accepting */
 	struct pgd_ratelimit rl_full, rl_uid, rl_accept;
-	uint64_t last_event_us; /* when epoll_wait() last returned events */
+	uint64_t last_event_us; /* when pg_evloop_wait() last returned events */
 	bool quit;
 };
 
@@ -339,7 +340,7 @@ session_close(struct daemon *dm, struct session *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	dm->nsessions--;
-	session_free(s); /* closing the fd takes it out of the epoll set */
+	session_free(s); /* closing the fd takes it out of the event loop */
 }
 
 static unsigned
@@ -368,13 +369,12 @@ oldest_idle_of_uid(const struct daemon *dm, uid_t uid)
 static void
 pause_accepting(struct daemon *dm, uint64_t now, int err)
 {
-	struct epoll_event ev = { .events = 0, .data.ptr = &listen_watch };
 	unsigned suppressed;
 
 	if (pgd_ratelimit_ok(&dm->rl_accept, now, &suppressed))
 		log_warnc(err, "accept (pausing for %d ms; %u such messages suppressed)",
 			  ACCEPT_PAUSE_MS, suppressed);
-	(void)epoll_ctl(dm->epfd, EPOLL_CTL_MOD, dm->ctl.fd, &ev);
+	(void)pg_evloop_mod(dm->evfd, dm->ctl.fd, 0, &listen_watch);
 	dm->accept_resume = now + ACCEPT_PAUSE_MS;
 }
 
@@ -384,7 +384,6 @@ accept_clients(struct daemon *dm, uint64_t now)
 	const struct pgd_options *o = &dm->pgd.opt;
 
 	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
-		struct epoll_event ev = { .events = EPOLLIN };
 		struct session *s;
 		struct peer peer;
 		unsigned suppressed;
@@ -447,9 +446,9 @@ accept_clients(struct daemon *dm, uint64_t now)
 			pause_accepting(dm, now, ENOMEM);
 			return;
 		}
-		ev.data.ptr = s;
-		if (epoll_ctl(dm->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			log_warn("epoll_ctl");
+		r = pg_evloop_add(dm->evfd, fd, PG_EV_READ, s);
+		if (r < 0) {
+			log_warnc(-r, "watch a client's connection");
 			session_free(s);
 			continue;
 		}
@@ -461,7 +460,7 @@ accept_clients(struct daemon *dm, uint64_t now)
 		/*
 		 * A client sends its request right after connect(), so it is
 		 * usually here already: serving it now saves a trip through
-		 * epoll_wait() and a wakeup, most of a bind's cost.
+		 * pg_evloop_wait() and a wakeup, most of a bind's cost.
 		 */
 		if (!session_on_readable(s, &dm->pgd, now))
 			session_close(dm, s);
@@ -471,16 +470,16 @@ accept_clients(struct daemon *dm, uint64_t now)
 static void
 handle_signals(struct daemon *dm)
 {
-	struct signalfd_siginfo si;
+	int sig;
 
-	while (read(dm->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		switch (si.ssi_signo) {
+	while ((sig = pg_sigsource_read(dm->sig)) > 0) {
+		switch (sig) {
 		case SIGHUP:
 			reload(dm);
 			break;
 		case SIGTERM:
 		case SIGINT:
-			log_info("%s: exiting", strsignal((int)si.ssi_signo));
+			log_info("%s: exiting", strsignal(sig));
 			dm->quit = true;
 			break;
 		default:
@@ -514,7 +513,7 @@ expire_sessions(struct daemon *dm, uint64_t now)
 }
 
 /*
- * epoll_wait(), but for --busy-poll microseconds after the last event it polls
+ * pg_evloop_wait(), but for --busy-poll microseconds after the last event it polls
  * without sleeping, yielding the CPU between polls.  A program binding in a
  * loop sends its next request a few microseconds after our reply; a daemon that
  * slept meanwhile costs a wakeup of an idle CPU, on a virtual machine the largest
@@ -522,7 +521,7 @@ expire_sessions(struct daemon *dm, uint64_t now)
  * that shares our CPU run, so the poll never delays what it waits for.
  */
 static int
-wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
+wait_events(struct daemon *dm, struct pg_event *evs, int timeout)
 {
 	int n;
 
@@ -530,7 +529,7 @@ wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
 		bool polling =
 			timeout != 0 && pg_now_us() - dm->last_event_us < dm->pgd.opt.busy_poll_us;
 
-		n = epoll_wait(dm->epfd, evs, MAX_EVENTS, polling ? 0 : timeout);
+		n = pg_evloop_wait(dm->evfd, evs, MAX_EVENTS, polling ? 0 : timeout);
 		if (n != 0 || !polling)
 			break;
 		(void)sched_yield();
@@ -543,7 +542,7 @@ wait_events(struct daemon *dm, struct epoll_event *evs, int timeout)
 static int
 run_loop(struct daemon *dm)
 {
-	struct epoll_event evs[MAX_EVENTS];
+	struct pg_event evs[MAX_EVENTS];
 
 	while (!dm->quit) {
 		uint64_t now = pg_now_ms(), next = expire_sessions(dm, now);
@@ -551,10 +550,8 @@ run_loop(struct daemon *dm)
 
 		if (dm->accept_resume != 0) {
 			if (dm->accept_resume <= now) {
-				struct epoll_event ev = { .events = EPOLLIN,
-							  .data.ptr = &listen_watch };
-
-				(void)epoll_ctl(dm->epfd, EPOLL_CTL_MOD, dm->ctl.fd, &ev);
+				(void)pg_evloop_mod(dm->evfd, dm->ctl.fd, PG_EV_READ,
+						    &listen_watch);
 				dm->accept_resume = 0;
 			} else if (dm->accept_resume < next) {
 				next = dm->accept_resume;
@@ -573,14 +570,14 @@ run_loop(struct daemon *dm)
 
 		n = wait_events(dm, evs, timeout);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
-			log_warn("epoll_wait");
-			return -errno;
+			log_warnc(-n, "wait for events");
+			return n;
 		}
 		now = pg_now_ms();
 		for (int i = 0; i < n; i++) {
-			void *p = evs[i].data.ptr;
+			void *p = evs[i].ptr;
 
 			if (p == &listen_watch)
 				accept_clients(dm, now);
@@ -616,29 +613,38 @@ announce_ready(struct daemon *dm)
 	notify_send("READY=1");
 }
 
+/* The signals portgated handles: held from the start of main(), read in the loop. */
+static void
+daemon_signals(sigset_t *mask)
+{
+	(void)sigemptyset(mask);
+	(void)sigaddset(mask, SIGHUP);
+	(void)sigaddset(mask, SIGTERM);
+	(void)sigaddset(mask, SIGINT);
+}
+
+/* Level-triggered readability for the signals and the listening socket (accept_clients). */
 static int
 setup_loop(struct daemon *dm)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
+	int r;
 
-	(void)sigemptyset(&mask);
-	(void)sigaddset(&mask, SIGHUP);
-	(void)sigaddset(&mask, SIGTERM);
-	(void)sigaddset(&mask, SIGINT);
-	dm->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	dm->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (dm->sigfd < 0 || dm->epfd < 0) {
-		log_warn("signalfd/epoll");
-		return -errno;
+	daemon_signals(&mask);
+	r = pg_sigsource_open(&mask, &dm->sig);
+	if (r < 0) {
+		log_warnc(-r, "watch for signals");
+		return r;
 	}
-	ev.data.ptr = &signal_watch;
-	if (epoll_ctl(dm->epfd, EPOLL_CTL_ADD, dm->sigfd, &ev) < 0)
-		return -errno;
-	ev.data.ptr = &listen_watch;
-	if (epoll_ctl(dm->epfd, EPOLL_CTL_ADD, dm->ctl.fd, &ev) < 0)
-		return -errno;
-	return 0;
+	dm->evfd = pg_evloop_open();
+	if (dm->evfd < 0) {
+		log_warnc(-dm->evfd, "create an event loop");
+		return dm->evfd;
+	}
+	r = pg_evloop_add(dm->evfd, pg_sigsource_fd(dm->sig), PG_EV_READ, &signal_watch);
+	if (r == 0)
+		r = pg_evloop_add(dm->evfd, dm->ctl.fd, PG_EV_READ, &listen_watch);
+	return r;
 }
 
 static int
@@ -727,8 +733,7 @@ main(int argc, char **argv)
 			.busy_poll_us = PGD_DEFAULT_BUSY_POLL_US,
 		},
 		.ctl.fd = -1,
-		.epfd = -1,
-		.sigfd = -1,
+		.evfd = -1,
 		.rl_full = { .interval_ms = 10000, .burst = 3 },
 		.rl_uid = { .interval_ms = 10000, .burst = 3 },
 		.rl_accept = { .interval_ms = 10000, .burst = 3 },
@@ -737,10 +742,7 @@ main(int argc, char **argv)
 	int r;
 
 	/* Held from the start: a SIGHUP during start-up waits for the loop. */
-	(void)sigemptyset(&mask);
-	(void)sigaddset(&mask, SIGHUP);
-	(void)sigaddset(&mask, SIGTERM);
-	(void)sigaddset(&mask, SIGINT);
+	daemon_signals(&mask);
 	(void)sigprocmask(SIG_BLOCK, &mask, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 
@@ -755,10 +757,9 @@ main(int argc, char **argv)
 		session_close(&dm, dm.sessions);
 	hold_free(dm.pgd.hold);
 	ctlsock_close(dm.pgd.opt.socket_path, &dm.ctl);
-	if (dm.epfd >= 0)
-		(void)close(dm.epfd);
-	if (dm.sigfd >= 0)
-		(void)close(dm.sigfd);
+	if (dm.evfd >= 0)
+		(void)close(dm.evfd);
+	pg_sigsource_close(dm.sig); /* the signals stay held, as main() blocked them */
 	notify_close();
 	pg_policy_free(dm.pgd.policy);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -36,7 +36,7 @@ struct pgd_options {
 	bool hold;
 	unsigned hold_retry_ms;
 	unsigned max_hold;
-	unsigned busy_poll_us; /* 0: sleep in epoll_wait() at once */
+	unsigned busy_poll_us; /* 0: sleep in pg_evloop_wait() at once */
 	bool use_syslog;
 	int verbosity;
 };

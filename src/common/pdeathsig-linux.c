@@ -1,0 +1,15 @@
+/*
+ * pdeathsig-linux.c - pdeathsig.h on Linux: prctl(PR_SET_PDEATHSIG).
+ */
+#ifdef __linux__
+#include <errno.h>
+#include <sys/prctl.h>
+
+#include "pdeathsig.h"
+
+int
+pg_parent_death_signal(int sig)
+{
+	return prctl(PR_SET_PDEATHSIG, (unsigned long)sig) < 0 ? -errno : 0;
+}
+#endif
