@@ -15,7 +15,6 @@
  * instead, so the parent's pipe hears only of the parent's signals.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "sigsource-impl.h"
 #include "sigsource.h"
+#include "sock.h"
 
 struct pg_sigsource {
 	int fd;	 /* the pipe's read end */
@@ -60,28 +60,6 @@ on_signal(int sig)
 	errno = saved;
 }
 
-static int
-make_pipe(int p[2])
-{
-#ifdef __APPLE__
-	/* No pipe2(): portgate is single-threaded, so no exec can come in between. */
-	if (pipe(p) < 0)
-		return -errno;
-	for (int i = 0; i < 2; i++) {
-		if (fcntl(p[i], F_SETFD, FD_CLOEXEC) < 0 || fcntl(p[i], F_SETFL, O_NONBLOCK) < 0) {
-			int err = errno;
-
-			(void)close(p[0]);
-			(void)close(p[1]);
-			return -err;
-		}
-	}
-	return 0;
-#else
-	return pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
-#endif
-}
-
 /* Put back the dispositions of src's signals below upto. */
 static void
 restore_actions(const struct pg_sigsource *src, int upto)
@@ -113,7 +91,7 @@ pg_sigsource_open(const sigset_t *set, struct pg_sigsource **ret)
 		free(src);
 		return r;
 	}
-	r = make_pipe(p);
+	r = pg_pipe_nb(p);
 	if (r < 0)
 		goto fail;
 	src->fd = p[0];

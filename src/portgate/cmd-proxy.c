@@ -41,6 +41,8 @@
 #define PROXY_SAFE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define BACKEND_NAME	"backend.sock"
 #define MAX_WORKERS	64
+/* With workers: the connections open in all processes, and how many serve. */
+#define SHARED_MAP_SIZE (2 * sizeof(_Atomic unsigned))
 
 struct proxy_options {
 	const char *user;
@@ -80,7 +82,7 @@ struct supervisor {
 	bool worker_failed; /* a worker ended on its own: exit non-zero */
 	pid_t *workers;	    /* the parent's extra workers (0: reaped) */
 	size_t nworkers, alive;
-	void *count_map; /* the shared connection count, with workers */
+	void *count_map; /* with workers: SHARED_MAP_SIZE bytes, shared */
 };
 
 static unsigned
@@ -768,18 +770,20 @@ run_worker(size_t idx, pid_t parent, const struct pg_proxy_config *pcfg, struct 
 static void
 start_workers(struct supervisor *s, struct pg_proxy_config *cfg, unsigned n)
 {
-	_Atomic unsigned *count;
+	_Atomic unsigned *shared; /* the connections open in all, the processes serving */
 	pid_t self = getpid();
 
 	if (n <= 1)
 		return;
-	s->count_map = mmap(NULL, sizeof(*count), PROT_READ | PROT_WRITE,
+	s->count_map = mmap(NULL, SHARED_MAP_SIZE, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s->count_map == MAP_FAILED)
 		die_errno(EXIT_TEMPFAIL, errno, "proxy: map the shared connection count");
-	count = s->count_map;
-	atomic_init(count, 0);
-	cfg->shared_count = count;
+	shared = s->count_map;
+	atomic_init(&shared[0], 0);
+	atomic_init(&shared[1], 1); /* counted up as the workers start */
+	cfg->shared_count = &shared[0];
+	cfg->shared_workers = &shared[1];
 	s->workers = calloc(n - 1, sizeof(*s->workers));
 	if (s->workers == NULL)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
@@ -796,6 +800,7 @@ start_workers(struct supervisor *s, struct pg_proxy_config *cfg, unsigned n)
 		s->workers[i] = pid;
 		s->nworkers = i + 1;
 		s->alive++;
+		atomic_fetch_add(&shared[1], 1);
 	}
 }
 
@@ -949,7 +954,7 @@ cmd_proxy(int argc, char **argv)
 		sup.status = EXIT_TEMPFAIL;
 	free(sup.workers);
 	if (sup.count_map != NULL)
-		(void)munmap(sup.count_map, sizeof(*cfg.shared_count));
+		(void)munmap(sup.count_map, SHARED_MAP_SIZE);
 	for (size_t i = 0; i < nlisten; i++)
 		closep(&fds[i]);
 	free(fds);

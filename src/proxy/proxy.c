@@ -103,6 +103,7 @@ struct pg_proxy {
 	size_t nsessions;
 	char *dgram_buf; /* DGRAM_MAX bytes, with datagram listeners only */
 	bool accept_paused, draining;
+	bool share_paused;		    /* over its share of all the workers' connections */
 	bool cap_full;			    /* the listeners are disarmed for the cap */
 	_Atomic unsigned own_count, *count; /* connections open (cfg.shared_count or own) */
 	uint64_t accept_resume, next_sweep, drain_deadline;
@@ -249,14 +250,28 @@ cap_release(struct pg_proxy *p)
 	atomic_fetch_sub(p->count, 1);
 }
 
-/* Accept again if neither the cap nor a pause stops it. */
+/*
+ * This process holds more than its share of the connections open in all the
+ * processes on these listeners, plus one (cfg.shared_workers).
+ */
+static bool
+over_fair_share(const struct pg_proxy *p)
+{
+	unsigned n = p->cfg.shared_workers != NULL ? atomic_load(p->cfg.shared_workers) : 1;
+
+	return n > 1 && p->nconns * n > (size_t)atomic_load(p->count) + n;
+}
+
+/* Accept again if neither the cap, a pause nor the fair share stops it. */
 static void
 update_accepting(struct pg_proxy *p)
 {
 	bool full = p->cfg.max_connections > 0 && atomic_load(p->count) >= p->cfg.max_connections;
 
 	p->cap_full = full;
-	arm_listeners(p, !full && !p->accept_paused);
+	if (p->share_paused && !over_fair_share(p))
+		p->share_paused = false;
+	arm_listeners(p, !full && !p->accept_paused && !p->share_paused);
 }
 
 static void
@@ -520,6 +535,14 @@ on_accept(struct pg_proxy *p, struct listener *l)
 	if (l->fd < 0)
 		return; /* draining */
 	for (int i = 0; i < ACCEPT_BURST; i++) {
+		/*
+		 * Over its share: this accept is the last of the wakeup (the
+		 * others take the rest of a burst), and if it finds the backlog
+		 * empty, the listeners are left to them (below).  It is still
+		 * made: only a process that saw the backlog empty may leave it,
+		 * as the kernel does not wake the others for what waits there.
+		 */
+		bool last = over_fair_share(p);
 		struct conn *c;
 		int fd, r;
 
@@ -533,6 +556,18 @@ on_accept(struct pg_proxy *p, struct listener *l)
 
 			cap_release(p);
 
+			if (err == EAGAIN && over_fair_share(p)) {
+				/*
+				 * The backlog is empty: stop watching it, so that the
+				 * kernel wakes another process for the next ones (it
+				 * wakes the first idle watcher, always the same one
+				 * while connections come one at a time).  Watched
+				 * again, from the end of the line, once under
+				 * (update_accepting(), from a close or sweep()).
+				 */
+				p->share_paused = true;
+				update_accepting(p);
+			}
 			if (err == EAGAIN || err == EINTR)
 				return;
 			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
@@ -583,6 +618,8 @@ on_accept(struct pg_proxy *p, struct listener *l)
 			continue;
 		}
 		conn_connect(p, c);
+		if (last)
+			return;
 	}
 }
 
@@ -800,8 +837,9 @@ sweep(struct pg_proxy *p, uint64_t now)
 	if (p->accept_paused && now >= p->accept_resume) {
 		p->accept_paused = false;
 		update_accepting(p);
-	} else if (p->cap_full && !p->draining) {
-		update_accepting(p); /* another process may have closed one */
+	} else if ((p->cap_full || p->share_paused) && !p->draining) {
+		/* another process may have closed or accepted one */
+		update_accepting(p);
 	}
 	for (struct conn *c = p->conns, *next; c != NULL; c = next) {
 		next = c->next;
@@ -838,7 +876,7 @@ next_timeout(struct pg_proxy *p, uint64_t now)
 	uint64_t tick = UINT64_MAX;
 
 	if (p->nwaiting > 0 || p->accept_paused ||
-	    (p->cap_full && p->cfg.shared_count != NULL && !p->draining))
+	    ((p->cap_full || p->share_paused) && p->cfg.shared_count != NULL && !p->draining))
 		tick = FAST_TICK_MS;
 	if (p->cfg.idle_timeout_ms > 0 && p->nconns > 0 && idle_tick(p->cfg.idle_timeout_ms) < tick)
 		tick = idle_tick(p->cfg.idle_timeout_ms);

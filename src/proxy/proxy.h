@@ -37,6 +37,15 @@ struct pg_proxy_config {
 	 * (on Linux; kqueue wakes them all).
 	 */
 	_Atomic unsigned *shared_count;
+	/*
+	 * NULL, or how many processes serve with shared_count now (shared too;
+	 * 0 or 1: this one alone).  With more, a process that holds more than
+	 * its share of all their connections (plus one) stops watching the
+	 * listeners once their backlog is empty, until it is back under: the
+	 * kernel wakes the first idle watcher for each new connection, so
+	 * without this one process could take them all while the others idle.
+	 */
+	const _Atomic unsigned *shared_workers;
 	unsigned udp_idle_timeout_ms; /* a datagram session's idle timeout; 0: none */
 	unsigned idle_timeout_ms;     /* 0: none */
 	unsigned connect_timeout_ms;  /* how long a client waits for the backend */

@@ -146,6 +146,21 @@ got = third.recv(100)
 assert got == req[:100], got
 PYEOF
 
+# Open N connections 30 ms apart; hold them until the file STOP exists (10 s at most).
+cat >"$TMP/spaced.py" <<'PYEOF'
+import os, socket, sys, time
+port, n, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+held = []
+for i in range(n):
+    held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+    time.sleep(0.03)
+print("open", flush=True)
+for _ in range(200):
+    if os.path.exists(stop):
+        break
+    time.sleep(0.05)
+PYEOF
+
 # Hold connections until the proxy logs EMFILE, then let them go.
 cat >"$TMP/emfile.py" <<'PYEOF'
 import socket, sys, time
@@ -397,7 +412,7 @@ test_expect_code 129 'PROG killed by a forwarded HUP: the proxy exits 128+1' '
 '
 
 test_expect_success 'with a tiny fd limit, EMFILE does not stop the proxy' '
-	(ulimit -n 14 && exec "$PG" proxy -l 127.0.0.1:8105 --to tcp:127.0.0.1:8106) \
+	(ulimit -n 14 && exec "$PG" proxy --workers 1 -l 127.0.0.1:8105 --to tcp:127.0.0.1:8106) \
 		2>"$TMP/proxy-8105.log" &
 	p=$!
 	px_track $p
@@ -598,6 +613,27 @@ test_expect_success '--workers 2: --max-connections stays exact across the worke
 	test "$(px_procs $PX_PID)" = 2 &&
 	"$PY" "$TMP/cap.py" 8132 "$TMP/req" &&
 	"$PY" "$TMP/cap.py" 8132 "$TMP/req" &&
+	stop_proxy
+'
+
+test_expect_success '--workers 2: connections that come one at a time are shared by the workers' '
+	start_proxy 8136 --workers 2 --to tcp:127.0.0.1:8137 -- "$PY" "$TMP/echo.py" &&
+	test "$(px_procs $PX_PID)" = 2 &&
+	rm -f "$TMP/spaced.stop" &&
+	{ "$PY" "$TMP/spaced.py" 8136 20 "$TMP/spaced.stop" >"$TMP/spaced.out" & } && c=$! &&
+	wait_grep open "$TMP/spaced.out" &&
+	i=0 && while [ $i -lt 100 ]; do
+		ss -Htnp state established "( sport = :8136 )" >"$TMP/spaced.ss"
+		[ "$(grep -c "pid=" "$TMP/spaced.ss")" = 20 ] && break
+		sleep 0.05 && i=$((i + 1))
+	done &&
+	touch "$TMP/spaced.stop" && wait $c &&
+	per=$(grep -o "pid=[0-9]*" "$TMP/spaced.ss" | sort | uniq -c | sort -n | tr -s " \n" "  ") &&
+	echo "clients per worker: $per" &&
+	test "$(grep -c . "$TMP/spaced.ss")" = 20 &&
+	test "$(grep -o "pid=[0-9]*" "$TMP/spaced.ss" | sort -u | wc -l)" = 2 &&
+	fewest=$(grep -o "pid=[0-9]*" "$TMP/spaced.ss" | sort | uniq -c | sort -n | head -1 | awk "{print \$1}") &&
+	test "$fewest" -ge 7 &&
 	stop_proxy
 '
 
