@@ -532,17 +532,19 @@ on_backend_event(struct pg_proxy *p, struct conn *c, unsigned what)
 static void
 on_accept(struct pg_proxy *p, struct listener *l)
 {
+	/*
+	 * Over its share, a process takes at most two connections per wakeup
+	 * (the others take the rest of a burst) and tries the backlog once
+	 * more after the first: only a process that saw it empty may leave the
+	 * listeners to the others (below), as the kernel does not wake them for
+	 * what already waits there.  With connections that come one at a time
+	 * that second try is what finds it empty.
+	 */
+	int over = 0;
+
 	if (l->fd < 0)
 		return; /* draining */
-	for (int i = 0; i < ACCEPT_BURST; i++) {
-		/*
-		 * Over its share: this accept is the last of the wakeup (the
-		 * others take the rest of a burst), and if it finds the backlog
-		 * empty, the listeners are left to them (below).  It is still
-		 * made: only a process that saw the backlog empty may leave it,
-		 * as the kernel does not wake the others for what waits there.
-		 */
-		bool last = over_fair_share(p);
+	for (int i = 0; i < ACCEPT_BURST && over < 2; i++) {
 		struct conn *c;
 		int fd, r;
 
@@ -618,8 +620,8 @@ on_accept(struct pg_proxy *p, struct listener *l)
 			continue;
 		}
 		conn_connect(p, c);
-		if (last)
-			return;
+		if (over_fair_share(p))
+			over++;
 	}
 }
 
