@@ -39,6 +39,29 @@ pg_shovel_init(struct pg_shovel *s, bool splice, size_t size)
 }
 
 /*
+ * Copy from now on, through a buffer of PG_SHOVEL_SIZE / 4 bytes: splice() is
+ * not supported between these fds, or this platform has no zero-copy
+ * (zerocopy-none.c).  Nothing is held.  Without memory for that buffer a
+ * buffer the shovel has stays in use; -ENOMEM only when it has none.
+ */
+static int
+copy_from_now(struct pg_shovel *s)
+{
+	char *buf = realloc(s->buf, PG_SHOVEL_SIZE / 4);
+
+	s->to_splice = false;
+	if (buf == NULL)
+		return s->buf != NULL ? 0 : -ENOMEM;
+	closep(&s->pipe[0]);
+	closep(&s->pipe[1]);
+	s->pipe[0] = s->pipe[1] = -1;
+	s->buf = buf;
+	s->cap = PG_SHOVEL_SIZE / 4;
+	s->off = 0;
+	return 0;
+}
+
+/*
  * The direction carries a stream: trade the buffer (empty now) for a pipe of
  * PG_SHOVEL_PIPE_START bytes, so a stream moves in large splices from its
  * first one.  Only streams get pipes: small messages never cost any of the
@@ -56,18 +79,7 @@ turn_to_splice(struct pg_shovel *s)
 	s->to_splice = false;
 	r = pg_zerocopy_pipe(fds, &size);
 	if (r == -ENOSYS) {
-		/*
-		 * No zero-copy on this platform (zerocopy-none.c): copy the
-		 * stream through a buffer of the size fall_back_to_copy() gives,
-		 * or through this one if there is no memory for it.
-		 */
-		char *buf = realloc(s->buf, PG_SHOVEL_SIZE / 4);
-
-		if (buf != NULL) {
-			s->buf = buf;
-			s->cap = PG_SHOVEL_SIZE / 4;
-			s->off = 0;
-		}
+		(void)copy_from_now(s); /* no zero-copy here: zerocopy-none.c */
 		return;
 	}
 	if (r < 0)
@@ -131,15 +143,6 @@ pg_shovel_preload(struct pg_shovel *s, const void *data, size_t len)
 	return 0;
 }
 
-/* splice() is not supported between these fds: go on with a buffer (nothing is held yet). */
-static int
-fall_back_to_copy(struct pg_shovel *s)
-{
-	pg_shovel_free(s);
-	s->to_splice = false;
-	return copy_init(s, PG_SHOVEL_SIZE / 4);
-}
-
 /* A splice filled all the room there was: a bulk stream, so make the pipe larger if we may. */
 static void
 grow_pipe(struct pg_shovel *s)
@@ -166,7 +169,7 @@ fill(struct pg_shovel *s, int in, size_t max)
 	if (s->buf == NULL) {
 		n = pg_zerocopy_splice(in, s->pipe[1], max);
 		if (n == -EINVAL && s->len == 0) {
-			int r = fall_back_to_copy(s);
+			int r = copy_from_now(s);
 
 			if (r < 0)
 				return r;
