@@ -15,6 +15,7 @@
 #include "ctlsock.h"
 #include "log.h"
 #include "macro.h"
+#include "sock.h"
 
 /* The directory must be root's or the daemon's, and nobody else may write to it. */
 static int
@@ -90,10 +91,10 @@ clear_stale(const char *path, const struct sockaddr_un *sun)
 		log_warnx("'%s' exists and is not a socket; refusing to replace it", path);
 		return -EEXIST;
 	}
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	probe = pg_socket_nb(AF_UNIX, SOCK_STREAM, 0);
 	if (probe < 0) {
-		log_warn("socket");
-		return -errno;
+		log_warnc(-probe, "socket");
+		return probe;
 	}
 	if (connect(probe, (const struct sockaddr *)sun, sizeof(*sun)) == 0 || errno == EAGAIN ||
 	    errno == EINPROGRESS) {
@@ -148,10 +149,10 @@ ctlsock_open(const char *path, uid_t uid, gid_t gid, struct ctlsock *ret)
 	if ((r = check_dir(dir, uid)) < 0 || (r = clear_stale(path, &sun)) < 0)
 		return r;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = pg_socket_nb(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0) {
-		log_warn("socket");
-		return -errno;
+		log_warnc(-fd, "socket");
+		return fd;
 	}
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;

@@ -34,6 +34,7 @@
 #include "privdrop.h"
 #include "session.h"
 #include "sigsource.h"
+#include "sock.h"
 #include "sysinfo.h"
 
 #define EXIT_USAGE 2
@@ -389,12 +390,12 @@ accept_clients(struct daemon *dm, uint64_t now)
 		unsigned suppressed;
 		int fd, r;
 
-		fd = accept4(dm->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		fd = pg_accept_nb(dm->ctl.fd);
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			if (fd == -EINTR || fd == -ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
-				pause_accepting(dm, now, errno);
+			if (fd != -EAGAIN)
+				pause_accepting(dm, now, -fd);
 			return;
 		}
 		r = peercred_get(fd, &peer);
