@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -33,6 +32,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "kpolicy.h"
+#include "sigsource.h"
 #include "sysinfo.h"
 
 #define BROKER_USER_DEFAULT "portgate"
@@ -773,7 +773,7 @@ watch_read(struct watch *w)
  * one "reloaded: ..." line with the counts and the policy hash.
  */
 static void
-watch_reload(const sigset_t *mask)
+watch_reload(struct pg_sigsource *sig)
 {
 	struct pg_bpf_status st;
 	pid_t pid;
@@ -788,7 +788,7 @@ watch_reload(const sigset_t *mask)
 		return;
 	}
 	if (pid == 0) {
-		(void)sigprocmask(SIG_SETMASK, mask, NULL);
+		(void)pg_sigsource_detach(sig, NULL); /* the mask and dispositions we were given */
 		exit(kernel_reload());
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -818,10 +818,12 @@ kernel_watch(void)
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	struct watch w = { .wd_etc = -1, .wd_config = -1, .wd_dropin = -1 };
 	struct pg_bpf_status st;
-	sigset_t set, old;
-	_cleanup_close_ int sfd = -1, ifd = -1;
+	struct pg_sigsource *sig;
+	sigset_t set;
+	_cleanup_close_ int ifd = -1;
 	int64_t first = 0, last = 0;
 	bool pending;
+	int r;
 
 	require_bpf();
 	require_loaded(&st);
@@ -834,11 +836,9 @@ kernel_watch(void)
 		(void)signal(sigs[i], SIG_DFL);
 		sigaddset(&set, sigs[i]);
 	}
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "watch: block signals");
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "watch: signalfd");
+	r = pg_sigsource_open(&set, &sig);
+	if (r < 0)
+		die_errno(EXIT_TEMPFAIL, -r, "watch: take signals");
 
 	ifd = w.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ifd < 0)
@@ -860,7 +860,7 @@ kernel_watch(void)
 	pending = true;
 	first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+		struct pollfd pfd[2] = { { .fd = pg_sigsource_fd(sig), .events = POLLIN },
 					 { .fd = ifd, .events = POLLIN } };
 		int64_t due = 0, now;
 		int timeout = -1;
@@ -878,12 +878,12 @@ kernel_watch(void)
 			die_errno(EXIT_TEMPFAIL, errno, "watch: poll");
 		}
 		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
+			int signo;
 
-			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				if (si.ssi_signo != SIGHUP) {
+			while ((signo = pg_sigsource_read(sig)) > 0) {
+				if (signo != SIGHUP) {
 					printf("watch: %s: stopping\n",
-					       si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+					       signo == SIGINT ? "SIGINT" : "SIGTERM");
 					return EXIT_OK;
 				}
 				pending = true; /* SIGHUP: reload now */
@@ -903,7 +903,7 @@ kernel_watch(void)
 				due = first + WATCH_MAX_MS;
 			if ((int64_t)pg_now_ms() >= due) {
 				pending = false;
-				watch_reload(&old);
+				watch_reload(sig);
 			}
 		}
 	}
