@@ -884,6 +884,8 @@ kernel_watch(void)
 				if (signo != SIGHUP) {
 					printf("watch: %s: stopping\n",
 					       signo == SIGINT ? "SIGINT" : "SIGTERM");
+					/* Freed; its signals stay blocked. */
+					(void)pg_sigsource_detach(sig, &set);
 					return EXIT_OK;
 				}
 				pending = true; /* SIGHUP: reload now */
