@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # portgate - one non-recursive Makefile.  Objects go to .build/ (.build/san with
 # SANITIZE=1).  Sources are found by directory, so adding a file needs no edit:
 #   src/common/*.c     libpgcommon.a: shared code, never logs, returns -errno (of
@@ -282,6 +283,7 @@ format:
 lint:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] tests/*/*.[ch] include/*.h bench/*.c)
 	shellcheck -x scripts/*.sh tests/integration/*.sh bench/*.sh .ci/run
+	scripts/check-spdx.sh
 
 clean:
 	rm -rf .build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # config.mk - toolchain and install paths.  Override on the command line:
 #   make PREFIX=/usr DESTDIR=/tmp/stage install
 #   make check SANITIZE=1 WERROR=1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * bind-bench.c - time bind() of one TCP port: socket(), bind(), close(), N
  * times in one process, after a short warm-up.  Benchmark code, run by

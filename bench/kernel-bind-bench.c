@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * kernel-bind-bench.c - what the kernel bind hooks add to bind(): each bind()
  * of a fresh socket and the close() after it are timed with CLOCK_MONOTONIC

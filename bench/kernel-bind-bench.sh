@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # kernel-bind-bench.sh - what the kernel bind hooks (portgate kernel) add to a
 # bind(): ns per bind()+close() by an ordinary user in a scratch cgroup, with
 # the programs attached there and without, for policies of 10 and 10,000 rules.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # proxy-targets.sh - issue 5's targets for `portgate proxy`, as ratios within
 # each run of ../shared/bench/peers.sh, from the tables those runs printed.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # run-bind-bench.sh - time a granted bind() of 127.0.0.1:80 three ways, in a
 # network and mount namespace of its own: (a) directly as root, the floor;
 # (b) as the ordinary user pgt-bench through `portgate exec` (shim -> portgated);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portgate.h - receive listening sockets handed over by portgate run, systemd
  * socket activation or (on macOS) launchd.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - `make demo`: portgate's main job end to end, in plain words.
 # Everything happens in a throwaway network namespace with a throwaway user
 # (pgt-demo) and a throwaway policy; all of it is removed at the end.

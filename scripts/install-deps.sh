@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # install-deps.sh - install the Debian packages portgate needs to build and
 # test, and only those that are missing.  Called by `make check` and
 # `make demo`; safe to run again.  Services in these packages (lighttpd) are

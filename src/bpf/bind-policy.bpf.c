@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only
 /*
  * bind-policy.bpf.c - the policy in the kernel's cgroup bind hooks: runs in the
  * kernel for every bind() by a task in the attached cgroup subtree, before the

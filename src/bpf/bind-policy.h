@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bind-policy.h - the contract between the kernel's bind hooks (bind-policy.bpf.c)
  * and user space (kpolicy.c compiles the policy into these maps, bpf-loader.c

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * bpf-loader.c - load, swap, remove and inspect the bind hooks with libbpf and
  * the generated skeleton (bind-policy.skel.h, built from bind-policy.bpf.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * bpf-loader.h - put a compiled policy (kpolicy.h) into the kernel's cgroup bind
  * hooks, swap it atomically, take it out, and read back what is there.  Links

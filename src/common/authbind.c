@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * authbind.c - an /etc/authbind tree judged for any user exactly as authbind 2.1.3's
  * setuid helper would: access(X_OK) emulated for that user (mode, POSIX ACLs, path

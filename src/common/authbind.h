@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * authbind.h - an /etc/authbind tree judged with authbind 2.1's exact semantics,
  * for any user (not only the caller): byport, byaddr and byuid, execute

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * broker.c - ask portgated to bind: connect, send one request (with our
  * socket attached for BIND_THIS), read one reply (with the new socket for

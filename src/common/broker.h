@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * broker.h - the client side of portgated: ask it to bind a socket we hold
  * (BIND_THIS, used by the preload shim) or to create one for us (BIND_NEW,

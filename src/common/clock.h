@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * clock.h - CLOCK_MONOTONIC in microseconds and milliseconds, for timeouts,
  * deadlines and polls.  Header-only, so the preload shim (which links only a

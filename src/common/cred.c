@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cred.c - credentials from the account database, from the process, and
  * of a UNIX socket's peer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cred.h - who is asking: a uid, its primary gid and supplementary groups.
  * Library code: returns -errno, never logs.

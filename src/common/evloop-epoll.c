@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * evloop-epoll.c - evloop.h on Linux, with epoll(7).
  */

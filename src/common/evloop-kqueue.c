@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * evloop-kqueue.c - evloop.h on macOS and the BSDs, with kqueue(2).  Each fd
  * has a read and a write filter, both added at once and enabled or disabled

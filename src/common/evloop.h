@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * evloop.h - readiness of file descriptors, the one platform seam of an event
  * loop: epoll on Linux (evloop-epoll.c), kqueue on macOS and the BSDs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fdpass.c - one message and at most one fd over AF_UNIX (SCM_RIGHTS).
  * Library code: returns -errno, never logs; safe inside the preload shim.

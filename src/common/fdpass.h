@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fdpass.h - send and receive one small message with at most one file
  * descriptor over an AF_UNIX socket (SCM_RIGHTS).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fileio.c - whole-file reads and atomic replacement.
  * Library code: returns -errno, never logs.

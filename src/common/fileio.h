@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fileio.h - whole-file reads and atomic replacement of configuration files.
  * Library code: returns -errno, never logs.

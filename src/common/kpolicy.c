@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * kpolicy.c - compile the policy into the bind hooks' map entries, and judge a
  * bind from those entries exactly as bind-policy.bpf.c does.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * kpolicy.h - the policy compiled for the kernel's bind hooks: the entries of
  * the pg_managed and pg_allowed maps of bind-policy.h, with groups expanded to

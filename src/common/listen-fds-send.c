@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * listen-fds-send.c - install sockets at fds 3.. for exec and write the
  * LISTEN_* variables that sd_listen_fds(3) and portgate_listen_fds() read.

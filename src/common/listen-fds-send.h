@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * listen-fds-send.h - the sending side of the socket activation protocol
  * (sd_listen_fds(3)): put sockets at fds 3.. and describe them in LISTEN_FDS,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * log.c - stderr (and optional syslog) logging for the portgate programs.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * log.h - the one logging API of the portgate programs.
  * Library code (src/common, src/lib) never calls these: it returns -errno and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * macro.h - small helpers shared by every part of portgate.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pdeathsig-linux.c - pdeathsig.h on Linux: prctl(PR_SET_PDEATHSIG).
  */

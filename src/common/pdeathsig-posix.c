@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pdeathsig-posix.c - pdeathsig.h where there is no parent-death signal
  * (macOS, OpenBSD, NetBSD; FreeBSD's procctl(PROC_PDEATHSIG_CTL) is not used

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pdeathsig.h - a signal for this process when its parent ends, the platform
  * seam of prctl(PR_SET_PDEATHSIG): pdeathsig-linux.c has it; elsewhere

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * policy-parse.c - read portgate.conf and conf.d/NAME.conf into a struct pg_policy.
  * Keeps going after an error so that every problem is reported with its

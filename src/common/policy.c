@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * policy.c - the one evaluation of a bind against the policy.
  * Library code: never logs, never fails.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * policy.h - the policy: who may bind which port, on which address, with which
  * protocol.  portgate.conf + conf.d/NAME.conf (and /etc/authbind when present)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigsource-impl.h - what the two implementations of sigsource.h share: the
  * checks and the signal-mask arithmetic.  Not for callers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * sigsource-pipe.c - sigsource.h in plain POSIX, with the self-pipe trick: a
  * sigaction(2) handler notes each signal of the source and writes its number

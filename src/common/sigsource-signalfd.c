@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * sigsource-signalfd.c - sigsource.h on Linux, with signalfd(2): the source's
  * signals are blocked, so they stay pending until read from the signalfd (or

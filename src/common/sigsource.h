@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sigsource.h - signals as an fd an event loop can watch, the platform seam of
  * signal handling.  Two implementations, and the Makefile builds one of them

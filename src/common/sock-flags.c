@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * sock-flags.c - sockets, accepted connections and pipes that are born
  * close-on-exec and non-blocking: with the atomic flags where the platform

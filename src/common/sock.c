@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * sock.c - bound and listening sockets for a struct pg_bind.
  * Library code: returns -errno, never logs.  Binds with the caller's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sock.h - create the socket a struct pg_bind describes: bound, and for TCP
  * listening.  Shared by `portgate run` and the broker, which judge the bind

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * spec.c - parse and format listen specs; convert binds to and from sockaddrs.
  * Library code: returns -errno, never logs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * spec.h - listen specs ("tcp://127.0.0.1:80", "udp://[::1]:53-60", "*:http")
  * and the binds they describe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * sysinfo.c - facts about the running kernel.
  * Library code: never logs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * sysinfo.h - facts about the running kernel that verdicts depend on.
  * Library code: never logs.

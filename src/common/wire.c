@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * wire.c - encode and validate portgated protocol messages (doc/wire.md).
  * The decoder is the only place a client's bytes are interpreted; it trusts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * wire.h - the client <-> portgated protocol, version 1: small fixed-size
  * messages over a SOCK_STREAM AF_UNIX socket, with at most one fd attached

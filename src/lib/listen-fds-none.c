@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * listen-fds-none.c - platforms whose service manager passes sockets only
  * through the environment (Linux: systemd, portgate run).  macOS will add

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * listen-fds-platform.h - where a platform may supply sockets when the
  * environment carries none (launchd on macOS).  Same contract as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cli-bind.c - bind the sockets a command line asks for, as `portgate run`
  * and `portgate proxy` do: judged by the policy for -u USER when root, bound

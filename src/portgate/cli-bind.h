@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cli-bind.h - bind the sockets a command line asks for, shared by `portgate
  * run` and `portgate proxy`.  CLI code: dies on failure with a message that

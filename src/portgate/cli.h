@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cli.h - what every portgate subcommand shares: the exit-code contract,
  * die(), global options and the policy loader with printed diagnostics.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-check.c - "portgate check": explain the verdict for a user and listen
  * specs; "portgate verify": validate a configuration like "nginx -t".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-edit.c - "portgate allow" and "portgate deny": edit the policy files.
  * Each changed file is validated whole before it is written, and replaced

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-exec.c - "portgate exec [-u USER] [--depth N | --deep] -- PROG [ARGS...]":
  * become PROG with the bind() shim preloaded (portgate-preload(8)), so that a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-kernel.c - "portgate kernel load|unload|reload|status|watch": the policy in
  * the kernel's cgroup bind hooks (src/bpf/), an audit of the live listeners, and

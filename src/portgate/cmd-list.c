@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-list.c - "portgate list": the managed ports and their owners as a table.
  * Runs as the invoking user; reads the policy, changes nothing.

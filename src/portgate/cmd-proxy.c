@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-proxy.c - "portgate proxy [-l SPEC... | --launchd NAME... | --inherit]
  * --to unix:PATH|tcp:HOST:PORT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-run.c - "portgate run [-u USER[:GROUP]] [-l SPEC... | --launchd NAME...] -- PROG
  * [ARGS...]": obtain listening sockets (inherited, from launchd, bound), put them at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-status.c - "portgate status": is the policy valid, and what enforces it
  * now?  One line each for the policy files, the kernel path and the broker,

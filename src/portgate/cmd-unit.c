@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-unit.c - "portgate unit launchd|systemd ...": print (or install) a launchd
  * property list or a systemd .socket + .service pair that has the service

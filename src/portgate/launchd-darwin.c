@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * launchd-darwin.c - the sockets launchd bound for this job, from
  * launch_activate_socket(3) (macOS 10.10 and later).  Built only on macOS;

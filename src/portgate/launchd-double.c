@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * launchd-double.c - a TEST DOUBLE for launch_activate_socket(3), built where
  * there is no launchd (every platform but macOS, which uses launchd-darwin.c).

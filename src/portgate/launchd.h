@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * launchd.h - the sockets launchd bound for this job (the Sockets key of its
  * plist), for `portgate run --launchd` and `portgate proxy --launchd`.  A

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * main.c - "portgate [--config DIR] COMMAND [ARGS...]": global options, the
  * command table and dispatch.  Runs as the invoking user.

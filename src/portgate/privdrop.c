@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * privdrop.c - the privilege drop shared by `portgate run -u` and `portgate
  * exec -u`.  Runs as root (or as the user named): trusts the account

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * privdrop.h - become another user for good, as `portgate run -u` and
  * `portgate exec -u` do: supplementary groups, then gids, then uids, then a

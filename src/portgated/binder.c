@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * binder.c - the only code in portgated that binds (see binder.h).
  * Privilege: binds with CAP_NET_BIND_SERVICE.  Trust: a client's fd is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * binder.h - the only code in portgated that binds: a client's own socket
  * (BIND_THIS), a socket made for a client (BIND_NEW), or a socket that holds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * ctlsock.c - the control socket and its directory (see ctlsock.h).
  * Privilege: before the drop; as root it creates the directory for the daemon

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctlsock.h - the control socket clients connect to: its directory checked
  * (or created) safely, a stale socket from a dead daemon replaced, a live one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * hold.c - reservations without kernel support (see hold.h and the HOLDING
  * PORTS section of portgated(8) for what this does and does not protect).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hold.h - reservations without kernel support (--hold): portgated binds the
  * ports the policy reserves (at or above ip_unprivileged_port_start) so that

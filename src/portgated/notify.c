@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * notify.c - the sd_notify(3) protocol in a few lines: one datagram of
  * newline-separated KEY=VALUE to $NOTIFY_SOCKET.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * notify.h - readiness for service managers: the sd_notify(3) datagram
  * protocol ($NOTIFY_SOCKET) without libsystemd, and a readiness fd.

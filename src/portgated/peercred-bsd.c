@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * peercred-bsd.c - peer credentials on macOS and the BSDs, as of the peer's
  * connect(): getpeereid() gives the effective uid and gid everywhere; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * peercred-linux.c - peer credentials on Linux: SO_PEERCRED (uid, gid, pid)
  * and SO_PEERGROUPS (supplementary groups), both as of the peer's connect().

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * peercred.h - who is on the other end of a connected AF_UNIX socket, as the
  * kernel recorded it at connect(): never taken from anything the peer sends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * portgated.c - the broker daemon: options, start-up (control socket,
  * privilege drop, policy), the event loop (evloop.h), signals (sigsource.h),

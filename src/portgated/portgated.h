@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portgated.h - state shared by the parts of portgated: options, the policy in
  * force, the clock, and a log rate limiter.

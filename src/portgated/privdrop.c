@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * privdrop.c - drop to the daemon user with CAP_NET_BIND_SERVICE only, and
  * verify the result (see privdrop.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * privdrop.h - become the daemon user with CAP_NET_BIND_SERVICE and nothing
  * else, then prove it.

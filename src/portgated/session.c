@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * session.c - one client connection to portgated: frame and decode its
  * requests, judge them with the policy, have binder.c bind, answer.

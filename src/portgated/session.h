@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * session.h - one client connection to portgated.
  * Privilege: runs in the daemon (CAP_NET_BIND_SERVICE).  Trust: everything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * preload.h - the contract between `portgate exec` and the bind() shim it
  * preloads: the library's file name and the environment variables they share.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * shim.c - the bind() that `portgate exec` preloads (portgate-preload(8)).
  * Runs inside arbitrary programs: silent, errno-preserving.  The real bind()

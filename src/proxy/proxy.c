@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * proxy.c - the connection engine of `portgate proxy`: one event loop
  * (evloop.h: epoll on Linux, kqueue on macOS/BSD), edge-triggered sockets,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * proxy.h - the connection engine of `portgate proxy`: accept on listening
  * sockets, connect each client to one backend address and shovel bytes both

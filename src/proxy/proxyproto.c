@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * proxyproto.c - the HAProxy PROXY protocol header, versions 1 and 2
  * (haproxy doc/proxy-protocol.txt): "PROXY TCP4 src dst sport dport\r\n", or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * proxyproto.h - build the HAProxy PROXY protocol header (v1 text, v2 binary)
  * that tells a backend the client's address.  The addresses come from the

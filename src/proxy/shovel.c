@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * shovel.c - one direction of a proxied connection: splice(2) through a pipe
  * once the direction carries a stream, read/write through a buffer for small

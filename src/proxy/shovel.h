@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * shovel.h - move the bytes of one direction of a proxied connection: from a
  * source socket through a pipe (splice(2), zero-copy) or a buffer (read/write)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * zerocopy-linux.c - zerocopy.h on Linux: splice(2) through a pipe whose size
  * F_GETPIPE_SZ reads and F_SETPIPE_SZ grows (up to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * zerocopy-none.c - zerocopy.h where there is no splice(2) (macOS, the BSDs):
  * no pipe to give, so the shovel goes on copying through its buffer.  Built

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * zerocopy.h - the platform seam of the shovel's zero-copy path: a pipe
  * between two sockets that the kernel moves pages through without a copy to

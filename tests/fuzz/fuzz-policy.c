@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz-policy.c - libFuzzer target for the policy file parser: the input is
  * one portgate.conf, parsed with pg_policy_parse_buffer() and then judged

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz-spec.c - libFuzzer target for listen specs and sockaddrs.  The first
  * byte picks the pg_spec_parse() flags (bits 0-2), the protocol (bit 3) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz-wire.c - libFuzzer target for the portgated protocol decoder, fed the
  * way portgated reads a client: the input is a byte stream, framed with

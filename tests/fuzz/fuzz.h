@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * fuzz.h - the libFuzzer entry points every tests/fuzz/fuzz-NAME.c defines.
  * Linked with libFuzzer by `make fuzz`, or with replay-main.c by `make check`.

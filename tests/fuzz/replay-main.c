@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * replay-main.c - a main() for the fuzz targets without libFuzzer: every file
  * named on the command line, or found directly in a directory named there, is

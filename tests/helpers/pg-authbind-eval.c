@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-authbind-eval.c - test helper: what would authbind say to this bind?
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-bind-loop.c - test helper: bind and close sockets in a tight loop and
  * count what bind() returned, to catch a wrong verdict while the kernel

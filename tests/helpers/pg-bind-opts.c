@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-bind-opts.c - test helper: bind sockets the way real programs do, with
  * options set before bind(), and report what bind() did to errno and options.

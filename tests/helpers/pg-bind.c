@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-bind.c - test helper: bind one socket and say what bind() returned.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-broker-client.c - test helper: talk to portgated as a client would, or
  * as a hostile one.  Runs as whatever user the test chooses; trusts nothing

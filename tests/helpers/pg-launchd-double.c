@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-launchd-double - stands in for launchd in the integration tests, serving
  * the test double in src/portgate/launchd-double.c.  Test code; trusts its

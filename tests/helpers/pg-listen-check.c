@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * pg-listen-check - a socket activation receiver for the integration tests.
  * Takes its sockets with portgate_listen_fds() and prints, one fact per line,

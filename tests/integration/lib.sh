@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
 # lib.sh - the integration test harness (TAP, run by prove).
 #

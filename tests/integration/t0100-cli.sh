@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0100-cli.sh - the command line contract: help, version, usage errors and
 # their exit codes (portgate(1), EXIT STATUS).
 . "${0%/*}/lib.sh"

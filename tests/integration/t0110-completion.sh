@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0110-completion.sh - contrib/bash-completion/portgate completes every
 # command `portgate help` lists, every long option in each command's usage
 # line, the kernel and unit verbs, users and @groups, directories and the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0200-verify.sh - `portgate verify` on good and bad configurations: every
 # error as file:line:col (golden files in tests/data/policy/*.expected).
 . "${0%/*}/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0210-admin.sh - allow, deny, list and check with real users and groups:
 # verdicts name their rule, edits are atomic, validated and keep comments.
 . "${0%/*}/lib.sh"

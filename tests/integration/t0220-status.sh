@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0220-status.sh - portgate status: the policy, the kernel path and the broker
 # in one answer, and its exit code (0 only when a valid policy is enforced by
 # at least one path, and the kernel's copy is current).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0300-authbind.sh - pg_authbind_eval() side by side with the real authbind
 # (Debian 2.1.3).  Each scenario of prior-art §1.7 that the configuration decides
 # is built in $TMP/authbind, bind-mounted over /etc/authbind in this test's own

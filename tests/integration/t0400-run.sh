@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0400-run.sh - portgate run: sockets handed to PROG with LISTEN_FDS; as root
 # with -u judged by the policy for USER and followed by a verified privilege
 # drop; as an ordinary user a direct bind, or a hint about what would make it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0500-install.sh - `make install PREFIX= DESTDIR=` puts every piece in place,
 # and a server built against the installed header, library and pkg-config
 # file receives its sockets from the installed portgate.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0510-deb.sh - the Debian package: dpkg-buildpackage builds it from a copy of
 # the tree (the worktree is never touched), lintian finds no error or warning,
 # the packages hold every piece, and installing then purging them leaves the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0600-unit.sh - portgate unit: launchd property lists checked by a real plist
 # parser, systemd units checked by systemd-analyze verify, refused specs,
 # --install and --output-dir never replacing a file without --force.

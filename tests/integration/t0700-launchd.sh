@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t0700-launchd.sh - portgate run --launchd and portgate proxy --launchd on Linux,
 # through the launchd test double (src/portgate/launchd-double.c) served by
 # tests/helpers/pg-launchd-double: several fds under one name, in order at fds

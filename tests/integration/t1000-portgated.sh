@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t1000-portgated.sh - the broker daemon as real users in a network namespace:
 # it runs as its own user with CAP_NET_BIND_SERVICE only, binds what the policy
 # grants (BIND_NEW and BIND_THIS; IPv4, IPv6, UDP, dual-stack, IPv4-mapped;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t1100-portgated-hostile.sh - a hostile local client (pgt-mallory) against
 # portgated: garbage, truncated, oversized and malformed messages, a pipe, a
 # UNIX socket, a socket of the wrong type or family or namespace instead of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t1200-exec.sh - portgate exec and the preload shim: unmodified programs
 # (Debian's nginx, python's http.server) bind granted ports through portgated;
 # denials are EACCES with a log line; IPv6, UDP, dual-stack and IPv4-mapped

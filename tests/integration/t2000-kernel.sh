@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t2000-kernel.sh - portgate kernel: the policy in the cgroup bind hooks.  A
 # static binary serves on port 80 as an ordinary user with no wrapper; other
 # users cannot take a reserved port by any address spelling; unmanaged ports

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # t3000-proxy.sh - portgate proxy: nginx behind it on a UNIX socket and on TCP,
 # half-close, bulk integrity both ways, a backend that starts late, PROG's exit
 # status and signals, EMFILE, the connection cap, the idle timeout, an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * tap.h - a tiny Test Anything Protocol producer for the C unit tests.
  * Each test program prints "ok N - name" / "not ok N - name" and a plan at the

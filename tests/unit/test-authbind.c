@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-authbind.c - pg_authbind_eval() against authbind 2.1.3's rules: every row of
  * prior-art §1.7 the config decides (T2-T13, A2-A9), the '!' prefix, byuid formats

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-cred.c - pg_peer_uid(): the uid of a UNIX socket's peer, from both
  * ends of a socketpair and of a connection, and, as root, of a peer that

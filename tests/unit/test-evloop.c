@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-evloop.c - the event seam (evloop.h) on this platform: readable,
  * writable, edge-triggered once per change, paused by mod(0), hang-up, del,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-fdpass.c - one message and at most one fd over AF_UNIX: round trip,
  * no fd, extra fds closed (and counted), a truncated control message, EOF.

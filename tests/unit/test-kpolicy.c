@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-kpolicy.c - the policy compiled for the kernel: the map entries it makes
  * (ranges, groups, prefixes, "*" in both families, uid 0, duplicates, limits),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-listen-fds.c - both sides of the socket activation protocol: the
  * receiver portgate_listen_fds() and the sender's pg_listen_fds_place(),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-policy-parse.c - the policy loader: file:line:col diagnostics, every
  * error reported in one pass, conf.d order, and never half-applied.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-policy.c - every semantic rule of the policy (mission.md, "The policy"):
  * wildcard vs specific addresses, IPv4-mapped IPv6, dual-stack [::], ranges,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-proxyproto.c - the PROXY protocol header builder: byte-exact v1 and v2
  * headers for IPv4, IPv6 and IPv4-mapped clients, the UNKNOWN/LOCAL fallback,

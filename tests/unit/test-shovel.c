@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-shovel.c - one direction of a proxied connection between two UNIX
  * socket pairs: every byte arrives in order in splice and copy mode, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-sigsource.c - the signal seam (sigsource.h), built once per
  * implementation (test-sigsource-signalfd, test-sigsource-pipe), and every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-sock-flags.c - sockets, accepted connections and pipes come back
  * close-on-exec and non-blocking, from this platform's calls (the atomic

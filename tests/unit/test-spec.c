@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-spec.c - listen spec parsing and formatting, binds from sockaddrs.
  */

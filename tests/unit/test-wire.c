@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 /*
  * test-wire.c - the portgated protocol codec (doc/wire.md): round trips,
  * framing, and every validation rule of the request and reply decoders.
