@@ -3,14 +3,14 @@
 # lib.sh - the integration test harness (TAP, run by prove).
 #
 #   . "${0%/*}/lib.sh"
-#   make_user pgt-alice
-#   test_expect_success 'alice binds 80' 'as_user pgt-alice "$PG" run -l :80 -- true'
-#   test_expect_code 1 'bob is refused' 'as_user pgt-bob "$PG" check :80'
+#   make_user "pgt-alice$SFX"
+#   test_expect_success 'alice binds 80' 'as_user pgt-alice$SFX "$PG" run -l :80 -- true'
+#   test_expect_code 1 'bob is refused' 'as_user pgt-bob$SFX "$PG" check :80'
 #   test_done
 #
 # Every script runs as root in a network namespace (and a mount namespace) of
 # its own, made by enter_netns, so ports never collide with the host or with
-# each other.  Users it creates are named pgt-* and removed on exit, as are the
+# each other.  Users it creates are named pgt-*$SFX and removed on exit, as are the
 # processes it started (by PID) and its scratch directory.
 # PORTGATE_TEST_STRICT=1 turns a missing prerequisite into a failure (CI).
 
@@ -73,14 +73,24 @@ TMP=$(mktemp -d /tmp/pgt.XXXXXX)
 chmod 755 "$TMP"
 export TMP
 
-# make_group NAME: a fresh group (an old one of that name is replaced).
+# SFX: this run's suffix for every name a script makes in the host's account
+# databases: users and groups are pgt-NAME$SFX (pgt-alice-3f9a0c), so that two
+# runs on one machine, from one checkout or two, never replace or delete each
+# other's accounts.  Everything else a script makes is already its own: $TMP,
+# its network and mount namespaces, and cgroups and bpffs pins named by $$.
+SFX=-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+export SFX
+
+# make_group NAME: a fresh group (an old one of that name is replaced); NAME
+# is pgt-something$SFX.
 make_group() {
 	groupdel "$1" >/dev/null 2>&1
 	groupadd "$1" || { echo "Bail out! groupadd $1 failed"; exit 1; }
 	_pg_groups="$_pg_groups $1"
 }
 
-# make_user NAME [GROUP...]: a fresh user with its own group and these supplementary ones.
+# make_user NAME [GROUP...]: a fresh user with its own group and these
+# supplementary ones; NAME is pgt-something$SFX.
 make_user() {
 	_u=$1
 	shift
@@ -147,13 +157,13 @@ test_done() {
 # PORTGATE_SOCKET for clients); returns once the daemon says it is ready on its
 # --ready-fd.  Its log is $TMP/portgated.log; $PGD_PID is its pid.
 start_portgated() {
-	getent passwd pgt-portgated >/dev/null || make_user pgt-portgated
+	getent passwd "pgt-portgated$SFX" >/dev/null || make_user "pgt-portgated$SFX"
 	PGSOCK=${PGSOCK:-$TMP/run/portgated.sock}
 	export PGSOCK PORTGATE_SOCKET="$PGSOCK"
 	rm -f "$TMP/ready.fifo"
 	mkfifo "$TMP/ready.fifo"
 	"$PORTGATE_BUILD/portgated" --foreground --socket "$PGSOCK" --config "$ETC" \
-		--user pgt-portgated --ready-fd 3 "$@" 3>"$TMP/ready.fifo" 2>>"$TMP/portgated.log" &
+		--user "pgt-portgated$SFX" --ready-fd 3 "$@" 3>"$TMP/ready.fifo" 2>>"$TMP/portgated.log" &
 	PGD_PID=$!
 	track_pid "$PGD_PID"
 	if ! timeout 10 head -n 1 "$TMP/ready.fifo" | grep -q .; then

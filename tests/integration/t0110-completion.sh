@@ -8,8 +8,8 @@
 require_cmd bash
 
 COMPL=$PORTGATE_SRC/contrib/bash-completion/portgate
-make_group pgt-cgrp
-make_user pgt-compl pgt-cgrp
+make_group "pgt-cgrp$SFX"
+make_user "pgt-compl$SFX" "pgt-cgrp$SFX"
 mkdir -p "$TMP/conf.d/sub"
 
 # complete_line WORD...: COMPREPLY, one per line, for the command line WORD...
@@ -69,16 +69,16 @@ test_expect_success '  ... and each flavour'"'"'s own options after it' '
 	! complete_line portgate unit systemd -- | grep -x -- --label
 '
 test_expect_success 'portgate allow pgt-<TAB> includes a test user' '
-	complete_line portgate allow pgt- | grep -x pgt-compl
+	complete_line portgate allow pgt- | grep -x pgt-compl$SFX
 '
 test_expect_success 'portgate deny @pgt-<TAB> includes a test group' '
-	complete_line portgate deny @pgt-c | grep -x @pgt-cgrp
+	complete_line portgate deny @pgt-c | grep -x @pgt-cgrp$SFX
 '
 test_expect_success 'portgate allow USER <TAB> offers listen-spec schemes, not users' '
-	complete_line portgate allow pgt-compl "" | sort | tr "\n" " " | grep -x "tcp:// udp:// "
+	complete_line portgate allow pgt-compl$SFX "" | sort | tr "\n" " " | grep -x "tcp:// udp:// "
 '
 test_expect_success 'run -u USER:GROUP completes the group after the colon' '
-	complete_line portgate run -u pgt-compl : pgt-c | grep -x pgt-cgrp
+	complete_line portgate run -u pgt-compl$SFX : pgt-c | grep -x pgt-cgrp$SFX
 '
 test_expect_success '--config and verify complete directories' '
 	complete_line portgate --config "$TMP/conf" | grep -x "$TMP/conf.d" &&
@@ -86,8 +86,8 @@ test_expect_success '--config and verify complete directories' '
 '
 test_expect_success 'the word after -- is a command' '
 	complete_line portgate run -l :80 -- ech | grep -x echo &&
-	complete_line portgate exec -u pgt-compl -- ech | grep -x echo &&
-	complete_line portgate proxy -l :80 -u pgt-compl -- ech | grep -x echo
+	complete_line portgate exec -u pgt-compl$SFX -- ech | grep -x echo &&
+	complete_line portgate proxy -l :80 -u pgt-compl$SFX -- ech | grep -x echo
 '
 test_expect_success 'proxy --proxy-protocol <TAB> offers v1 and v2' '
 	complete_line portgate proxy --proxy-protocol "" | sort | tr "\n" " " | grep -x "v1 v2 "

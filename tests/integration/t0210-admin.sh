@@ -7,133 +7,133 @@
 export PORTGATE_AUTHBIND_DIR=
 ETC=$TMP/etc
 PGC="$PG --config $ETC"
-make_group pgt-devs
-make_user pgt-alice
-make_user pgt-bob
-make_user pgt-carol pgt-devs
+make_group "pgt-devs$SFX"
+make_user "pgt-alice$SFX"
+make_user "pgt-bob$SFX"
+make_user "pgt-carol$SFX" "pgt-devs$SFX"
 
 mkdir -p "$ETC"
 cat >"$ETC/portgate.conf" <<'CONF'
 # Web front end
 CONF
 chmod 664 "$ETC/portgate.conf"
-chgrp pgt-alice "$ETC/portgate.conf"
+chgrp "pgt-alice$SFX" "$ETC/portgate.conf"
 
 test_expect_success 'allow grants a user a port' '
-	$PGC allow pgt-alice tcp://127.0.0.1:80 >"$TMP/out" &&
-	grep "^allowed pgt-alice tcp://127.0.0.1:80 ($ETC/portgate.conf:2)$" "$TMP/out"
+	$PGC allow pgt-alice$SFX tcp://127.0.0.1:80 >"$TMP/out" &&
+	grep "^allowed pgt-alice$SFX tcp://127.0.0.1:80 ($ETC/portgate.conf:2)$" "$TMP/out"
 '
 test_expect_success 'allow grants a group a range, shorthand accepted' '
-	$PGC allow @pgt-devs :8000-8099 udp://*:5060 &&
-	grep "^@pgt-devs tcp://\*:8000-8099 udp://\*:5060$" "$ETC/portgate.conf"
+	$PGC allow @pgt-devs$SFX :8000-8099 udp://*:5060 &&
+	grep "^@pgt-devs$SFX tcp://\*:8000-8099 udp://\*:5060$" "$ETC/portgate.conf"
 '
 test_expect_success 'the comment, the mode and the owner survive the edits' '
 	head -n 1 "$ETC/portgate.conf" | grep "^# Web front end$" &&
-	test "$(stat -c %a:%G "$ETC/portgate.conf")" = 664:pgt-alice
+	test "$(stat -c %a:%G "$ETC/portgate.conf")" = 664:pgt-alice$SFX
 '
 test_expect_success 'allowing a grant twice changes nothing' '
 	cp "$ETC/portgate.conf" "$TMP/before" &&
-	$PGC allow pgt-alice tcp://127.0.0.1:80 | grep "already has" &&
+	$PGC allow pgt-alice$SFX tcp://127.0.0.1:80 | grep "already has" &&
 	cmp "$TMP/before" "$ETC/portgate.conf"
 '
 test_expect_success 'check: the owner is allowed, by the rule on line 2' '
-	$PGC check --user pgt-alice 127.0.0.1:80 >"$TMP/out" &&
-	grep "^allow: 127.0.0.1:80 for pgt-alice" "$TMP/out" &&
-	grep "rule $ETC/portgate.conf:2 (pgt-alice tcp://127.0.0.1:80)" "$TMP/out"
+	$PGC check --user pgt-alice$SFX 127.0.0.1:80 >"$TMP/out" &&
+	grep "^allow: 127.0.0.1:80 for pgt-alice$SFX" "$TMP/out" &&
+	grep "rule $ETC/portgate.conf:2 (pgt-alice$SFX tcp://127.0.0.1:80)" "$TMP/out"
 '
-test_expect_code 1 'check: another user is denied' '$PGC check --user pgt-bob 127.0.0.1:80'
+test_expect_code 1 'check: another user is denied' '$PGC check --user pgt-bob$SFX 127.0.0.1:80'
 test_expect_success '  ... and told who owns the port' '
-	$PGC check --user pgt-bob 127.0.0.1:80 | grep "^deny: .*gives it to pgt-alice"
+	$PGC check --user pgt-bob$SFX 127.0.0.1:80 | grep "^deny: .*gives it to pgt-alice$SFX"
 '
 test_expect_code 1 'check: the owner of one address may not take the wildcard' '
-	$PGC check --user pgt-alice 0.0.0.0:80
+	$PGC check --user pgt-alice$SFX 0.0.0.0:80
 '
-test_expect_code 1 'check: nor dual-stack [::]' '$PGC check --user pgt-alice :80'
+test_expect_code 1 'check: nor dual-stack [::]' '$PGC check --user pgt-alice$SFX :80'
 test_expect_code 1 'check: nor an IPv4-mapped spelling of another address' '
-	$PGC check --user pgt-alice "[::ffff:127.0.0.2]:80"
+	$PGC check --user pgt-alice$SFX "[::ffff:127.0.0.2]:80"
 '
 test_expect_success 'check: the IPv4-mapped spelling of her own address is hers' '
-	$PGC check --user pgt-alice "[::ffff:127.0.0.1]:80"
+	$PGC check --user pgt-alice$SFX "[::ffff:127.0.0.1]:80"
 '
 test_expect_success 'check without --user judges the caller, groups included' '
-	as_user pgt-carol $PGC check :8050 udp://[::1]:5060 &&
-	as_user pgt-alice $PGC check 127.0.0.1:80
+	as_user pgt-carol$SFX $PGC check :8050 udp://[::1]:5060 &&
+	as_user pgt-alice$SFX $PGC check 127.0.0.1:80
 '
 test_expect_code 1 '  ... and refuses someone outside the group' '
-	as_user pgt-bob $PGC check :8050
+	as_user pgt-bob$SFX $PGC check :8050
 '
 test_expect_code 1 'check: several specs, one denied, exits 1' '
-	$PGC check --user pgt-carol :8050 :8100 127.0.0.1:80
+	$PGC check --user pgt-carol$SFX :8050 :8100 127.0.0.1:80
 '
 test_expect_success 'check: an unmanaged high port is allowed by the kernel default' '
-	$PGC check --user pgt-bob :9000 | grep "^unmanaged: .*allowed: ports from 1024"
+	$PGC check --user pgt-bob$SFX :9000 | grep "^unmanaged: .*allowed: ports from 1024"
 '
 test_expect_code 1 'check: an unmanaged low port is refused by the kernel default' '
-	$PGC check --user pgt-bob :81
+	$PGC check --user pgt-bob$SFX :81
 '
 test_expect_success 'list shows each managed port with its owners and rules' '
 	$PGC list >"$TMP/out" &&
-	grep -E "^tcp +80 +127\.0\.0\.1 +pgt-alice +portgate\.conf:2$" "$TMP/out" &&
-	grep -E "^tcp +8000-8099 +\* +@pgt-devs +portgate\.conf:3$" "$TMP/out" &&
-	grep -E "^udp +5060 +\* +@pgt-devs +portgate\.conf:3$" "$TMP/out"
+	grep -E "^tcp +80 +127\.0\.0\.1 +pgt-alice$SFX +portgate\.conf:2$" "$TMP/out" &&
+	grep -E "^tcp +8000-8099 +\* +@pgt-devs$SFX +portgate\.conf:3$" "$TMP/out" &&
+	grep -E "^udp +5060 +\* +@pgt-devs$SFX +portgate\.conf:3$" "$TMP/out"
 '
 test_expect_success 'list groups owners of the same port and address' '
-	$PGC allow pgt-bob udp://*:5060 &&
-	$PGC list | grep -E "^udp +5060 +\* +@pgt-devs, pgt-bob +portgate\.conf:3, portgate\.conf:4$"
+	$PGC allow pgt-bob$SFX udp://*:5060 &&
+	$PGC list | grep -E "^udp +5060 +\* +@pgt-devs$SFX, pgt-bob$SFX +portgate\.conf:3, portgate\.conf:4$"
 '
-test_expect_code 1 'deny refuses to cut a grant out of a wider rule' '$PGC deny @pgt-devs :8050'
+test_expect_code 1 'deny refuses to cut a grant out of a wider rule' '$PGC deny @pgt-devs$SFX :8050'
 test_expect_success '  ... naming the rule and changing nothing' '
 	cp "$ETC/portgate.conf" "$TMP/before" &&
-	$PGC deny @pgt-devs :8050 2>&1 | grep "wider rule .*portgate.conf:3" ;
+	$PGC deny @pgt-devs$SFX :8050 2>&1 | grep "wider rule .*portgate.conf:3" ;
 	cmp "$TMP/before" "$ETC/portgate.conf"
 '
-test_expect_code 1 'deny of a grant that does not exist' '$PGC deny pgt-bob :8050'
+test_expect_code 1 'deny of a grant that does not exist' '$PGC deny pgt-bob$SFX :8050'
 test_expect_success 'deny removes one spec and keeps the rest of the line' '
-	$PGC deny @pgt-devs udp://*:5060 &&
-	grep "^@pgt-devs tcp://\*:8000-8099$" "$ETC/portgate.conf" &&
-	$PGC check --user pgt-bob udp://0.0.0.0:5060
+	$PGC deny @pgt-devs$SFX udp://*:5060 &&
+	grep "^@pgt-devs$SFX tcp://\*:8000-8099$" "$ETC/portgate.conf" &&
+	$PGC check --user pgt-bob$SFX udp://0.0.0.0:5060
 '
 test_expect_success 'deny of the last spec removes the line and warns when a port is freed' '
-	$PGC deny pgt-bob udp://*:5060 >"$TMP/out" &&
+	$PGC deny pgt-bob$SFX udp://*:5060 >"$TMP/out" &&
 	grep "no longer named in the policy" "$TMP/out" &&
-	! grep "^pgt-bob" "$ETC/portgate.conf"
+	! grep "^pgt-bob$SFX" "$ETC/portgate.conf"
 '
 test_expect_success 'after deny the former owner is back to the kernel default' '
-	$PGC deny pgt-alice tcp://127.0.0.1:80 &&
-	! $PGC check --user pgt-alice 127.0.0.1:80 &&
-	$PGC check --user pgt-alice 127.0.0.1:80 | grep "^unmanaged:"
+	$PGC deny pgt-alice$SFX tcp://127.0.0.1:80 &&
+	! $PGC check --user pgt-alice$SFX 127.0.0.1:80 &&
+	$PGC check --user pgt-alice$SFX 127.0.0.1:80 | grep "^unmanaged:"
 '
 test_expect_success 'grants in conf.d can be denied too' '
 	mkdir -p "$ETC/conf.d" &&
-	printf "pgt-bob tcp://*:5432 # db\n" >"$ETC/conf.d/50-db.conf" &&
-	$PGC deny pgt-bob tcp://*:5432 &&
+	printf "pgt-bob$SFX tcp://*:5432 # db\n" >"$ETC/conf.d/50-db.conf" &&
+	$PGC deny pgt-bob$SFX tcp://*:5432 &&
 	test "$(cat "$ETC/conf.d/50-db.conf")" = "# db"
 '
 test_expect_code 1 'an edit is refused while the policy has errors' '
-	printf "pgt-bob tcp://*:oops\n" >"$ETC/conf.d/60-bad.conf" &&
-	$PGC allow pgt-bob :9999
+	printf "pgt-bob$SFX tcp://*:oops\n" >"$ETC/conf.d/60-bad.conf" &&
+	$PGC allow pgt-bob$SFX :9999
 '
 test_expect_success '  ... and nothing was written' '
 	! grep 9999 "$ETC/portgate.conf" && rm "$ETC/conf.d/60-bad.conf"
 '
 test_expect_code 111 'a user who cannot write the policy gets a system error' '
-	as_user pgt-bob $PGC allow pgt-bob :9999
+	as_user pgt-bob$SFX $PGC allow pgt-bob$SFX :9999
 '
 test_expect_code 111 'a user who cannot read the policy gets a system error' '
-	chmod 600 "$ETC/portgate.conf" && as_user pgt-bob $PGC check :9999
+	chmod 600 "$ETC/portgate.conf" && as_user pgt-bob$SFX $PGC check :9999
 '
 test_expect_success '  ... that says what to do' '
-	as_user pgt-bob $PGC check :9999 2>&1 | grep "cannot read the policy in .*run as root"
+	as_user pgt-bob$SFX $PGC check :9999 2>&1 | grep "cannot read the policy in .*run as root"
 '
 test_expect_success 'check explains a grant from the authbind tree' '
 	chmod 644 "$ETC/portgate.conf" &&
 	mkdir -p "$TMP/authbind/byport" && touch "$TMP/authbind/byport/81" &&
-	chown pgt-bob "$TMP/authbind/byport/81" && chmod 500 "$TMP/authbind/byport/81" &&
-	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-bob :81 |
-		grep "^allow: :81 for pgt-bob .*authbind $TMP/authbind/byport/81$"
+	chown pgt-bob$SFX "$TMP/authbind/byport/81" && chmod 500 "$TMP/authbind/byport/81" &&
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-bob$SFX :81 |
+		grep "^allow: :81 for pgt-bob$SFX .*authbind $TMP/authbind/byport/81$"
 '
 test_expect_code 1 '  ... and refuses a user the tree does not grant' '
-	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-alice :81
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --user pgt-alice$SFX :81
 '
 test_expect_success '  ... which verify and list mention' '
 	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC verify | grep "authbind tree $TMP/authbind" &&

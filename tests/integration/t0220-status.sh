@@ -15,11 +15,11 @@
 [ -x "$PG" ] || skip_all "needs $PG (make all)"
 require_cmd setpriv
 
-make_user pgt-stalice
-make_user pgt-stbob
+make_user "pgt-stalice$SFX"
+make_user "pgt-stbob$SFX"
 ETC=$TMP/etc
 mkdir -p "$ETC"
-echo "pgt-stalice tcp://127.0.0.1:80" >"$ETC/portgate.conf"
+echo "pgt-stalice$SFX tcp://127.0.0.1:80" >"$ETC/portgate.conf"
 chmod -R a+rX "$ETC"
 export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
 PGSOCK=$TMP/run/portgated.sock
@@ -44,16 +44,16 @@ test_expect_success 'nothing running: the policy is read, nothing enforces it, e
 '
 
 start_portgated
-PGD_UID=$(id -u pgt-portgated)
+PGD_UID=$(id -u "pgt-portgated$SFX")
 
 test_expect_success 'with portgated: the broker line names its pid and user, exit 0' '
 	status --pin-dir $NOPINS &&
-	has "broker: running at $PGSOCK (pid $PGD_PID, user pgt-portgated)" &&
+	has "broker: running at $PGSOCK (pid $PGD_PID, user pgt-portgated$SFX)" &&
 	has "enforced: yes, by the broker"
 '
 
 test_expect_success 'an ordinary user gets the same answer about the broker' '
-	as_user pgt-stbob "$PG" status --pin-dir $NOPINS >"$OUT" 2>&1 &&
+	as_user pgt-stbob$SFX "$PG" status --pin-dir $NOPINS >"$OUT" 2>&1 &&
 	has "broker: running at $PGSOCK"
 '
 
@@ -66,7 +66,7 @@ test_expect_success 'a socket left by a killed portgated is told apart from none
 
 test_expect_success 'a broken policy: the error count, a pointer to verify, exit 1' '
 	cp "$ETC/portgate.conf" "$TMP/good.conf" &&
-	printf "pgt-stalice tcp://127.0.0.1:80\npgt-nosuchuser tcp://*:81\n" >"$ETC/portgate.conf" &&
+	printf "pgt-stalice$SFX tcp://127.0.0.1:80\npgt-nosuchuser tcp://*:81\n" >"$ETC/portgate.conf" &&
 	{ status --pin-dir $NOPINS; test $? = 1; } &&
 	has "has 1 error: nothing of it is enforced until they are fixed (run '"'"'portgate verify'"'"')" &&
 	has "enforced: no (fix the policy first)" &&
@@ -110,7 +110,7 @@ test_expect_success 'kernel loaded in a scratch cgroup: named, in sync, exit 0' 
 '
 
 test_expect_success 'the policy files changed since the load: say so, exit 1' '
-	echo "pgt-stbob tcp://127.0.0.1:81" >>"$ETC/portgate.conf" &&
+	echo "pgt-stbob$SFX tcp://127.0.0.1:81" >>"$ETC/portgate.conf" &&
 	{ status --pin-dir "$PINS"; test $? = 1; } &&
 	has "the policy files CHANGED since: run '"'"'portgate kernel reload'"'"'" &&
 	has "enforced: yes, by the kernel (the kernel with an older policy)"
@@ -122,7 +122,7 @@ test_expect_success 'after a reload it is in sync again' '
 '
 
 test_expect_success 'an ordinary user cannot read the pins: the answer says so' '
-	as_user pgt-stbob "$PG" status --pin-dir "$PINS" >"$OUT" 2>&1
+	as_user pgt-stbob$SFX "$PG" status --pin-dir "$PINS" >"$OUT" 2>&1
 	has "kernel: cannot tell without root (run '"'"'sudo portgate status'"'"')"
 '
 

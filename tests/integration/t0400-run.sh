@@ -17,18 +17,18 @@ if ! [ -x "$PG" ] || ! [ -x "$CHECK" ]; then
 fi
 require_cmd setpriv curl ss
 
-make_group pgt-grp
-make_user pgt-alice pgt-grp
-make_user pgt-bob
-A_UID=$(id -u pgt-alice)
-A_GID=$(id -g pgt-alice)
-A_GROUPS=$(id -G pgt-alice | tr ' ' '\n' | sort -n | paste -sd, -)
-B_UID=$(id -u pgt-bob)
-B_GID=$(id -g pgt-bob)
-GRP_GID=$(getent group pgt-grp | cut -d: -f3)
+make_group "pgt-grp$SFX"
+make_user "pgt-alice$SFX" "pgt-grp$SFX"
+make_user "pgt-bob$SFX"
+A_UID=$(id -u "pgt-alice$SFX")
+A_GID=$(id -g "pgt-alice$SFX")
+A_GROUPS=$(id -G "pgt-alice$SFX" | tr ' ' '\n' | sort -n | paste -sd, -)
+B_UID=$(id -u "pgt-bob$SFX")
+B_GID=$(id -g "pgt-bob$SFX")
+GRP_GID=$(getent group "pgt-grp$SFX" | cut -d: -f3)
 
 mkdir -p "$TMP/etc"
-printf 'pgt-alice tcp://127.0.0.1:80\n' >"$TMP/etc/portgate.conf"
+printf 'pgt-alice%s tcp://127.0.0.1:80\n' "$SFX" >"$TMP/etc/portgate.conf"
 chmod -R a+rX "$TMP/etc"
 RULE="$TMP/etc/portgate.conf:1"
 export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
@@ -214,7 +214,7 @@ test_expect_code 100 '-u with an unknown user: 100' '
 '
 
 test_expect_code 100 '-u with an unknown group: 100' '
-	"$PG" run -u pgt-alice:pgt-no-group -l 127.0.0.1:8080 -- "$CHECK"
+	"$PG" run -u pgt-alice$SFX:pgt-no-group -l 127.0.0.1:8080 -- "$CHECK"
 '
 
 test_expect_code 111 'a port in use: 111, the spec quoted, the cause last' '
@@ -229,131 +229,131 @@ test_expect_success '-h prints the usage and exits 0' '
 # --- as root with -u: the policy, the privilege drop, the environment -----------------
 
 test_expect_success '-u pgt-alice: her port, her ids and groups, no capabilities' '
-	"$PG" run -u pgt-alice -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
+	"$PG" run -u pgt-alice$SFX -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
 	has "fd=3 name=unknown family=inet type=stream addr=127.0.0.1 port=80 listening=1 v6only=- cloexec=1" &&
 	has "uid=$A_UID,$A_UID,$A_UID" && has "gid=$A_GID,$A_GID,$A_GID" && has "groups=$A_GROUPS" &&
 	has "CapEff=0000000000000000" && has "CapPrm=0000000000000000" && has "other_fds=0"
 '
 
 test_expect_success '-u pgt-alice:pgt-grp: GROUP is the primary group' '
-	"$PG" run -u pgt-alice:pgt-grp -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
+	"$PG" run -u pgt-alice$SFX:pgt-grp$SFX -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
 	has "uid=$A_UID,$A_UID,$A_UID" && has "gid=$GRP_GID,$GRP_GID,$GRP_GID" &&
 	has "groups=$GRP_GID"
 '
 
 test_expect_success 'root'"'"'s own supplementary groups do not reach PROG' '
-	setpriv --groups "$B_GID" -- "$PG" run -u pgt-alice -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
+	setpriv --groups "$B_GID" -- "$PG" run -u pgt-alice$SFX -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
 	has "groups=$A_GROUPS" && lacks "^groups=.*\\b$B_GID\\b"
 '
 
 test_expect_success '-u numeric uid works too' '
 	"$PG" run -u "$A_UID" -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
-	has "uid=$A_UID,$A_UID,$A_UID" && has "env=USER=pgt-alice"
+	has "uid=$A_UID,$A_UID,$A_UID" && has "env=USER=pgt-alice$SFX"
 '
 
 test_expect_success '-u cleans the environment: login basics, TERM, -E and LISTEN_* only' '
 	env -i FOO=bar TERM=pgt-term PATH="/evil:$PATH" HOME=/root SECRET=1 LD_PRELOAD= \
-		"$PG" run -u pgt-alice -E KEEP=1 -E FOO -E ABSENT -l 127.0.0.1:8080 --fdname x \
+		"$PG" run -u pgt-alice$SFX -E KEEP=1 -E FOO -E ABSENT -l 127.0.0.1:8080 --fdname x \
 		-- "$CHECK" >"$OUT" &&
 	grep "^env=" "$OUT" | cut -d= -f2 | paste -sd" " - >"$TMP/keys" &&
 	echo "FOO HOME KEEP LISTEN_FDNAMES LISTEN_FDS LISTEN_PID LOGNAME PATH SHELL TERM USER" >"$TMP/want" &&
 	cmp "$TMP/want" "$TMP/keys" &&
-	has "env=PATH=$SAFE_PATH" && has "env=HOME=/nonexistent" && has "env=USER=pgt-alice" &&
-	has "env=LOGNAME=pgt-alice" && has "env=SHELL=/usr/sbin/nologin" && has "env=TERM=pgt-term" &&
+	has "env=PATH=$SAFE_PATH" && has "env=HOME=/nonexistent" && has "env=USER=pgt-alice$SFX" &&
+	has "env=LOGNAME=pgt-alice$SFX" && has "env=SHELL=/usr/sbin/nologin" && has "env=TERM=pgt-term" &&
 	has "env=FOO=bar" && has "env=KEEP=1" && has "env=LISTEN_FDNAMES=x"
 '
 
 test_expect_code 127 '-u: PROG is looked up in the safe PATH, not the caller'"'"'s' '
-	env PATH="$HELPERS:$PATH" "$PG" run -u pgt-alice -l 127.0.0.1:8080 -- pg-listen-check
+	env PATH="$HELPERS:$PATH" "$PG" run -u pgt-alice$SFX -l 127.0.0.1:8080 -- pg-listen-check
 '
 
 test_expect_success '-u with -E PATH=...: PROG is looked up there' '
-	"$PG" run -u pgt-alice -E PATH="$HELPERS:/usr/bin" -l 127.0.0.1:8080 -- pg-listen-check >"$OUT" &&
+	"$PG" run -u pgt-alice$SFX -E PATH="$HELPERS:/usr/bin" -l 127.0.0.1:8080 -- pg-listen-check >"$OUT" &&
 	has "listen_fds=1" && has "env=PATH=$HELPERS:/usr/bin"
 '
 
 test_expect_success '--no-new-privs sets NoNewPrivs; without it, it stays 0' '
-	"$PG" run -u pgt-alice --no-new-privs -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
+	"$PG" run -u pgt-alice$SFX --no-new-privs -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
 	has "NoNewPrivs=1" &&
-	"$PG" run -u pgt-alice -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" && has "NoNewPrivs=0"
+	"$PG" run -u pgt-alice$SFX -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" && has "NoNewPrivs=0"
 '
 
 test_expect_success 'handing pgt-bob alice'"'"'s port is refused with the rule, PROG never runs' '
-	{ "$PG" run -u pgt-bob -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
-	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' for '"'"'pgt-bob'"'"': denied by the policy:" &&
-	err_has "rule $RULE gives it to pgt-alice" && ! test -s "$OUT"
+	{ "$PG" run -u pgt-bob$SFX -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' for '"'"'pgt-bob$SFX'"'"': denied by the policy:" &&
+	err_has "rule $RULE gives it to pgt-alice$SFX" && ! test -s "$OUT"
 '
 
 # The outer run holds 8070, so binding it again fails with 111: a 1 instead
 # shows that the policy refused the second socket before the first was bound.
 test_expect_success 'the refusal comes before anything is bound' '
-	{ "$PG" run -l 127.0.0.1:8070 -- "$PG" run -u pgt-alice -l 127.0.0.1:8070 \
+	{ "$PG" run -l 127.0.0.1:8070 -- "$PG" run -u pgt-alice$SFX -l 127.0.0.1:8070 \
 		-l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 111; } &&
-	{ "$PG" run -l 127.0.0.1:8070 -- "$PG" run -u pgt-bob -l 127.0.0.1:8070 \
+	{ "$PG" run -l 127.0.0.1:8070 -- "$PG" run -u pgt-bob$SFX -l 127.0.0.1:8070 \
 		-l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
 	err_has "denied by the policy"
 '
 
 test_expect_success 'an unmanaged low port for pgt-bob works as root' '
-	"$PG" run -u pgt-bob -l tcp://127.0.0.1:81 -- "$CHECK" >"$OUT" &&
+	"$PG" run -u pgt-bob$SFX -l tcp://127.0.0.1:81 -- "$CHECK" >"$OUT" &&
 	has "fd=3 name=unknown family=inet type=stream addr=127.0.0.1 port=81 listening=1 v6only=- cloexec=1" &&
 	has "uid=$B_UID,$B_UID,$B_UID" && has "CapEff=0000000000000000"
 '
 
 test_expect_success 'inherited sockets are judged for USER too' '
-	{ "$PG" run -l tcp://127.0.0.1:80 -- "$PG" run -u pgt-bob -- "$CHECK" >"$OUT" 2>"$ERR";
+	{ "$PG" run -l tcp://127.0.0.1:80 -- "$PG" run -u pgt-bob$SFX -- "$CHECK" >"$OUT" 2>"$ERR";
 	  test $? = 1; } &&
-	err_has "bind '"'"'inherited fd 3 (tcp/127.0.0.1:80)'"'"' for '"'"'pgt-bob'"'"'" &&
-	"$PG" run -l tcp://127.0.0.1:80 -- "$PG" run -u pgt-alice -- "$CHECK" >"$OUT" &&
+	err_has "bind '"'"'inherited fd 3 (tcp/127.0.0.1:80)'"'"' for '"'"'pgt-bob$SFX'"'"'" &&
+	"$PG" run -l tcp://127.0.0.1:80 -- "$PG" run -u pgt-alice$SFX -- "$CHECK" >"$OUT" &&
 	has "listen_fds=1" && has "uid=$A_UID,$A_UID,$A_UID"
 '
 
 # --- as an ordinary user ------------------------------------------------------------------
 
 test_expect_success 'pgt-bob, port 80, no grant: exit 1 and what to ask an administrator' '
-	{ as_user pgt-bob "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
-	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' as '"'"'pgt-bob'"'"': the kernel refused it (Permission denied)" &&
-	err_has "the policy does not grant it (tcp/80 is managed (rule $RULE gives it to pgt-alice)" &&
-	err_has "ask an administrator to run '"'"'portgate allow pgt-bob tcp://127.0.0.1:80'"'"'" &&
+	{ as_user pgt-bob$SFX "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' as '"'"'pgt-bob$SFX'"'"': the kernel refused it (Permission denied)" &&
+	err_has "the policy does not grant it (tcp/80 is managed (rule $RULE gives it to pgt-alice$SFX)" &&
+	err_has "ask an administrator to run '"'"'portgate allow pgt-bob$SFX tcp://127.0.0.1:80'"'"'" &&
 	! test -s "$OUT"
 '
 
 test_expect_success 'pgt-bob, unmanaged port 81: the same hint, no rule to name' '
-	{ as_user pgt-bob "$PG" run -l 127.0.0.1:81 -- "$CHECK" 2>"$ERR"; test $? = 1; } &&
-	err_has "the policy does not grant it: ask an administrator to run '"'"'portgate allow pgt-bob tcp://127.0.0.1:81'"'"'"
+	{ as_user pgt-bob$SFX "$PG" run -l 127.0.0.1:81 -- "$CHECK" 2>"$ERR"; test $? = 1; } &&
+	err_has "the policy does not grant it: ask an administrator to run '"'"'portgate allow pgt-bob$SFX tcp://127.0.0.1:81'"'"'"
 '
 
 test_expect_success 'pgt-alice, port 80, granted: exit 1 naming the rule and what is not running' '
-	{ as_user pgt-alice "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" 2>"$ERR"; test $? = 1; } &&
+	{ as_user pgt-alice$SFX "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" 2>"$ERR"; test $? = 1; } &&
 	err_has "the policy grants it to you (rule $RULE) but neither portgated nor the kernel policy is running to act on it"
 '
 
 test_expect_success 'pgt-bob on a high port: works, as bob, nothing leaked' '
-	as_user pgt-bob "$PG" run -l 127.0.0.1:8080 -- "$CHECK" 9</dev/null >"$OUT" &&
+	as_user pgt-bob$SFX "$PG" run -l 127.0.0.1:8080 -- "$CHECK" 9</dev/null >"$OUT" &&
 	has "fd=3 name=unknown family=inet type=stream addr=127.0.0.1 port=8080 listening=1 v6only=- cloexec=1" &&
 	has "uid=$B_UID,$B_UID,$B_UID" && has "other_fds=0"
 '
 
 test_expect_success 'pgt-bob nested: inherited sockets are passed on' '
-	as_user pgt-bob "$PG" run -l 127.0.0.1:8080 -- "$PG" run -l udp://127.0.0.1:8053 -- "$CHECK" >"$OUT" &&
+	as_user pgt-bob$SFX "$PG" run -l 127.0.0.1:8080 -- "$PG" run -l udp://127.0.0.1:8053 -- "$CHECK" >"$OUT" &&
 	has "listen_fds=2" &&
 	has "fd=4 name=unknown family=inet type=dgram addr=127.0.0.1 port=8053 listening=0 v6only=- cloexec=1"
 '
 
 test_expect_success 'pgt-bob may give -u for himself (clean environment)' '
-	as_user pgt-bob env SECRET=1 "$PG" run -u pgt-bob -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
-	has "uid=$B_UID,$B_UID,$B_UID" && has "env=USER=pgt-bob" && lacks "^env=SECRET="
+	as_user pgt-bob$SFX env SECRET=1 "$PG" run -u pgt-bob$SFX -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
+	has "uid=$B_UID,$B_UID,$B_UID" && has "env=USER=pgt-bob$SFX" && lacks "^env=SECRET="
 '
 
 test_expect_success 'pgt-bob may not give -u for anyone else' '
-	{ as_user pgt-bob "$PG" run -u pgt-alice -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" 2>"$ERR";
+	{ as_user pgt-bob$SFX "$PG" run -u pgt-alice$SFX -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" 2>"$ERR";
 	  test $? = 1; } &&
-	err_has "run as '"'"'pgt-alice'"'"': only root can run a program as another user or group" &&
+	err_has "run as '"'"'pgt-alice$SFX'"'"': only root can run a program as another user or group" &&
 	! test -s "$OUT"
 '
 
 test_expect_success '--no-new-privs as an ordinary user' '
-	as_user pgt-bob "$PG" run --no-new-privs -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
+	as_user pgt-bob$SFX "$PG" run --no-new-privs -l 127.0.0.1:8080 -- "$CHECK" >"$OUT" &&
 	has "NoNewPrivs=1"
 '
 
@@ -374,7 +374,7 @@ if [ -x "$LIGHTTPD" ]; then
 		mimetype.assign = ( ".html" => "text/html" )
 	EOF
 	# Not in a test: the pid must be known here, so the harness can end it on exit.
-	env TERM=pgt-term "$PG" run -u pgt-alice -l tcp://127.0.0.1:80 -- \
+	env TERM=pgt-term "$PG" run -u "pgt-alice$SFX" -l tcp://127.0.0.1:80 -- \
 		"$LIGHTTPD" -D -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.log" 2>&1 &
 	LPID=$!
 	track_pid "$LPID"

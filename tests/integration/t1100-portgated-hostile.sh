@@ -21,18 +21,18 @@ for f in "$PGD" "$CLIENT" "$BIND"; do
 done
 require_cmd setpriv timeout
 
-make_user pgt-alice
-make_user pgt-mallory
-make_user pgt-portgated
-M_UID=$(id -u pgt-mallory)
+make_user "pgt-alice$SFX"
+make_user "pgt-mallory$SFX"
+make_user "pgt-portgated$SFX"
+M_UID=$(id -u "pgt-mallory$SFX")
 
 ETC=$TMP/etc
 mkdir -p "$ETC"
 CONF=$ETC/portgate.conf
 # mallory owns 81, so what stops her below is the daemon's checks, not the policy.
 cat >"$CONF" <<EOF
-pgt-alice tcp://127.0.0.1:80
-pgt-mallory tcp://127.0.0.1:81 udp://127.0.0.1:81
+pgt-alice$SFX tcp://127.0.0.1:80
+pgt-mallory$SFX tcp://127.0.0.1:81 udp://127.0.0.1:81
 EOF
 chmod -R a+rX "$ETC"
 export PORTGATE_AUTHBIND_DIR=
@@ -41,7 +41,7 @@ OUT=$TMP/out
 
 # mallory ARGS...: the broker client as pgt-mallory; output in $OUT.
 mallory() {
-	as_user pgt-mallory "$CLIENT" "$@" >"$OUT" 2>&1 ||
+	as_user "pgt-mallory$SFX" "$CLIENT" "$@" >"$OUT" 2>&1 ||
 		{ echo "exit status $?:"; cat "$OUT"; return 1; }
 }
 has() {
@@ -53,7 +53,7 @@ log_count() {
 # alive: the daemon runs and serves alice within 5 seconds.
 alive() {
 	kill -0 "$PGD_PID" || { echo "portgated is gone"; return 1; }
-	timeout 5 setpriv --reuid=pgt-alice --regid="$(id -g pgt-alice)" --init-groups \
+	timeout 5 setpriv --reuid="pgt-alice$SFX" --regid="$(id -g "pgt-alice$SFX")" --init-groups \
 		"$CLIENT" bind-new tcp 127.0.0.1 80 --listen >"$TMP/alice.out" 2>&1 ||
 		{ echo "alice was not served:"; cat "$TMP/alice.out"; return 1; }
 	grep -x ok "$TMP/alice.out" >/dev/null
@@ -163,7 +163,7 @@ test_expect_success 'a socket from another network namespace is refused (root to
 
 # --- slow and silent clients ---------------------------------------------------------
 
-as_user pgt-mallory "$CLIENT" hostile truncated >"$TMP/trunc.out" 2>&1 &
+as_user "pgt-mallory$SFX" "$CLIENT" hostile truncated >"$TMP/trunc.out" 2>&1 &
 TRUNC=$!
 track_pid "$TRUNC"
 test_expect_success 'while a truncated request stalls, alice is served at once' '
@@ -189,10 +189,10 @@ stop_daemon
 # --- many connections ----------------------------------------------------------------
 
 start_portgated --timeout 30 --max-clients-per-uid 400
-as_user pgt-mallory "$CLIENT" idle 300 4 >"$TMP/idle.out" 2>&1 &
+as_user "pgt-mallory$SFX" "$CLIENT" idle 300 4 >"$TMP/idle.out" 2>&1 &
 IDLE=$!
 track_pid "$IDLE"
-as_user pgt-mallory "$CLIENT" noread 100000 >"$TMP/noread.out" 2>&1 &
+as_user "pgt-mallory$SFX" "$CLIENT" noread 100000 >"$TMP/noread.out" 2>&1 &
 NOREAD=$!
 track_pid "$NOREAD"
 i=0
@@ -220,7 +220,7 @@ test_expect_success 'the refusals are logged without flooding' '
 	n=$(grep -c -F "uid=$M_UID has 64 connections, the limit" "$LOG") &&
 	[ "$n" -ge 1 ] && [ "$n" -le 3 ]
 '
-as_user pgt-mallory "$CLIENT" idle 64 10 >"$TMP/idle64.out" 2>&1 &
+as_user "pgt-mallory$SFX" "$CLIENT" idle 64 10 >"$TMP/idle64.out" 2>&1 &
 IDLE=$!
 track_pid "$IDLE"
 i=0
@@ -231,7 +231,7 @@ until grep -x connected=64 "$TMP/idle64.out" >/dev/null; do
 done
 test_expect_success 'at the limit, a new request of the same uid is still answered (a kept idle connection makes room)' '
 	grep -x connected=64 "$TMP/idle64.out" >/dev/null &&
-	as_user pgt-mallory "$CLIENT" bind-new tcp 127.0.0.1 81 >"$OUT" 2>&1 && has ok
+	as_user pgt-mallory$SFX "$CLIENT" bind-new tcp 127.0.0.1 81 >"$OUT" 2>&1 && has ok
 '
 kill "$IDLE" 2>/dev/null
 wait "$IDLE"

@@ -29,23 +29,23 @@ PYTHON=/usr/bin/python3 # never a pyenv shim from root's PATH: the test users ru
 # library list; the shim is preloaded before it (and is never sanitized).
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
-make_user pgt-alice
-make_user pgt-bob
-A_UID=$(id -u pgt-alice)
+make_user "pgt-alice$SFX"
+make_user "pgt-bob$SFX"
+A_UID=$(id -u "pgt-alice$SFX")
 # What as_user does, without a shell function: for timeout(1), and for servers
 # started in the background, whose pid must be the server's own.
-AS_ALICE="setpriv --reuid=pgt-alice --regid=$(id -g pgt-alice) --init-groups --"
-B_UID=$(id -u pgt-bob)
+AS_ALICE="setpriv --reuid=pgt-alice$SFX --regid=$(id -g "pgt-alice$SFX") --init-groups --"
+B_UID=$(id -u "pgt-bob$SFX")
 
 ETC=$TMP/etc
 mkdir -p "$ETC"
 cat >"$ETC/portgate.conf" <<-EOF
-	pgt-alice tcp://127.0.0.1:80 tcp://[::1]:80 udp://127.0.0.1:53 udp://[::1]:53
-	pgt-alice tcp://*:81
-	pgt-alice tcp://[::]:82
-	pgt-alice tcp://0.0.0.0:83
-	pgt-alice tcp://127.0.0.1:90-97
-	pgt-alice tcp://*:5060
+	pgt-alice$SFX tcp://127.0.0.1:80 tcp://[::1]:80 udp://127.0.0.1:53 udp://[::1]:53
+	pgt-alice$SFX tcp://*:81
+	pgt-alice$SFX tcp://[::]:82
+	pgt-alice$SFX tcp://0.0.0.0:83
+	pgt-alice$SFX tcp://127.0.0.1:90-97
+	pgt-alice$SFX tcp://*:5060
 EOF
 chmod -R a+rX "$ETC"
 export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
@@ -80,10 +80,10 @@ err_empty() {
 }
 # alice/bob CMD...: run CMD through portgate exec as that user, stdout to $OUT, stderr to $ERR.
 alice() {
-	as_user pgt-alice "$PG" exec -- "$@" >"$OUT" 2>"$ERR"
+	as_user "pgt-alice$SFX" "$PG" exec -- "$@" >"$OUT" 2>"$ERR"
 }
 bob() {
-	as_user pgt-bob "$PG" exec -- "$@" >"$OUT" 2>"$ERR"
+	as_user "pgt-bob$SFX" "$PG" exec -- "$@" >"$OUT" 2>"$ERR"
 }
 
 # wait_listen PID PORT: PID (still alive) listens on TCP PORT; at most 10 s of looking.
@@ -150,7 +150,7 @@ test_expect_success 'pgt-alice binds 127.0.0.1:80 through the shim; nothing on s
 '
 
 test_expect_success 'without exec the kernel still says EACCES (the grant is portgated'"'"'s)' '
-	as_user pgt-alice "$BIND" tcp 127.0.0.1 80 >"$OUT"; out_is EACCES
+	as_user pgt-alice$SFX "$BIND" tcp 127.0.0.1 80 >"$OUT"; out_is EACCES
 '
 
 test_expect_success 'pgt-bob gets EACCES, the shim says nothing, portgated logs a deny for his uid' '
@@ -267,7 +267,7 @@ test_expect_success 'after a fork the child binds on its own connection, and the
 '
 
 test_expect_success 'a program that closes every fd and reuses the numbers: its files are untouched' '
-	: >"$TMP/files" && chown pgt-alice "$TMP/files" &&
+	: >"$TMP/files" && chown pgt-alice$SFX "$TMP/files" &&
 	alice "$OPTS" --closefrom "$TMP/files" tcp 127.0.0.1 90 91 92 &&
 	has "90 ok addr=127.0.0.1 port=90 reuseport=0 v6only=- errno=kept" &&
 	has "91 ok addr=127.0.0.1 port=91 reuseport=0 v6only=- errno=kept" &&
@@ -293,7 +293,7 @@ test_expect_success 'ports the kernel allows never reach portgated' '
 '
 
 test_expect_success 'PORTGATE_DEBUG=1: one line per refused bind on stderr, errno still kept' '
-	as_user pgt-alice env PORTGATE_DEBUG=1 "$PG" exec -- "$OPTS" tcp 127.0.0.1 80 >"$OUT" 2>"$ERR" &&
+	as_user pgt-alice$SFX env PORTGATE_DEBUG=1 "$PG" exec -- "$OPTS" tcp 127.0.0.1 80 >"$OUT" 2>"$ERR" &&
 	out_is "80 ok addr=127.0.0.1 port=80 reuseport=0 v6only=- errno=kept" &&
 	test "$(wc -l <"$ERR")" = 1 && err_has "portgate-preload[" && err_has "tcp/127.0.0.1:80"
 '
@@ -301,25 +301,25 @@ test_expect_success 'PORTGATE_DEBUG=1: one line per refused bind on stderr, errn
 # --- depth, as authbind counts it --------------------------------------------------------------
 
 test_expect_success '--depth 1: the program'"'"'s own child has no shim (EACCES)' '
-	as_user pgt-alice "$PG" exec --depth 1 -- "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT"
+	as_user pgt-alice$SFX "$PG" exec --depth 1 -- "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT"
 	out_is EACCES
 '
 
 test_expect_success '--depth 2: the child has it, the grandchild does not' '
-	as_user pgt-alice "$PG" exec --depth 2 -- "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
+	as_user pgt-alice$SFX "$PG" exec --depth 2 -- "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
 	out_is ok &&
-	as_user pgt-alice "$PG" exec --depth 2 -- "$TMP/gen.sh" 3 "$BIND" tcp 127.0.0.1 80 >"$OUT"
+	as_user pgt-alice$SFX "$PG" exec --depth 2 -- "$TMP/gen.sh" 3 "$BIND" tcp 127.0.0.1 80 >"$OUT"
 	out_is EACCES
 '
 
 test_expect_success '--deep, and the default: a shell'"'"'s grandchild binds' '
-	as_user pgt-alice "$PG" exec --deep -- "$TMP/gen.sh" 3 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
+	as_user pgt-alice$SFX "$PG" exec --deep -- "$TMP/gen.sh" 3 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
 	out_is ok &&
-	as_user pgt-alice "$PG" exec -- "$TMP/gen.sh" 4 "$BIND" tcp 127.0.0.1 80 >"$OUT" && out_is ok
+	as_user pgt-alice$SFX "$PG" exec -- "$TMP/gen.sh" 4 "$BIND" tcp 127.0.0.1 80 >"$OUT" && out_is ok
 '
 
 test_expect_success 'authbind'"'"'s bare - ends the options' '
-	as_user pgt-alice "$PG" exec --depth 2 - "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
+	as_user pgt-alice$SFX "$PG" exec --depth 2 - "$TMP/gen.sh" 2 "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
 	out_is ok
 '
 
@@ -327,20 +327,20 @@ test_expect_success 'authbind'"'"'s bare - ends the options' '
 
 # -u cleans the environment: ASAN_OPTIONS (for a SANITIZE=1 build) is passed on by hand.
 test_expect_success 'root: exec -u pgt-alice runs as alice, with a login environment' '
-	env SECRET=1 "$PG" exec -u pgt-alice -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$CHECK" >"$OUT" &&
-	has "uid=$A_UID,$A_UID,$A_UID" && has "CapEff=0000000000000000" && has "env=USER=pgt-alice" &&
+	env SECRET=1 "$PG" exec -u pgt-alice$SFX -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$CHECK" >"$OUT" &&
+	has "uid=$A_UID,$A_UID,$A_UID" && has "CapEff=0000000000000000" && has "env=USER=pgt-alice$SFX" &&
 	has "env=PORTGATE_SOCKET=$PGSOCK" && has "env=LD_PRELOAD=$SHIM" && ! grep "^env=SECRET=" "$OUT"
 '
 
 test_expect_success 'root: exec -u pgt-alice binds port 80 through portgated, -u pgt-bob does not' '
-	"$PG" exec -u pgt-alice -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
+	"$PG" exec -u pgt-alice$SFX -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT" &&
 	out_is ok &&
-	{ "$PG" exec -u pgt-bob -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT"
+	{ "$PG" exec -u pgt-bob$SFX -- env ASAN_OPTIONS="$ASAN_OPTIONS" "$BIND" tcp 127.0.0.1 80 >"$OUT"
 	  test $? = 1; } && out_is EACCES
 '
 
 test_expect_code 1 'an ordinary user may not exec -u someone else' '
-	as_user pgt-bob "$PG" exec -u pgt-alice -- true
+	as_user pgt-bob$SFX "$PG" exec -u pgt-alice$SFX -- true
 '
 
 # --- unmodified servers: Debian's nginx and python's http.server ---------------------------------
@@ -349,7 +349,7 @@ mkdir -p "$TMP/www" "$TMP/nginx"
 TOKEN="portgate-t1200-$$"
 echo "$TOKEN" >"$TMP/www/index.html"
 chmod -R a+rX "$TMP/www"
-chown pgt-alice "$TMP/nginx"
+chown "pgt-alice$SFX" "$TMP/nginx"
 cat >"$TMP/nginx/nginx.conf" <<-EOF
 	daemon off;
 	master_process on;
@@ -410,13 +410,13 @@ stop "$YPID"
 # --- portgate run as an ordinary user: the broker fallback ---------------------------------------
 
 test_expect_success 'pgt-alice: portgate run gets 127.0.0.1:80 from portgated' '
-	as_user pgt-alice "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
+	as_user pgt-alice$SFX "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" &&
 	has "fd=3 name=unknown family=inet type=stream addr=127.0.0.1 port=80 listening=1 v6only=- cloexec=1" &&
 	has "uid=$A_UID,$A_UID,$A_UID" && has "other_fds=0"
 '
 
 test_expect_success 'pgt-alice: dual-stack *, udp and v6-only [::] sockets, as the direct path makes them' '
-	as_user pgt-alice "$PG" run -l "tcp://*:81" -l udp://127.0.0.1:53 -l "tcp://[::]:82" \
+	as_user pgt-alice$SFX "$PG" run -l "tcp://*:81" -l udp://127.0.0.1:53 -l "tcp://[::]:82" \
 		-- "$CHECK" >"$OUT" &&
 	has "fd=3 name=unknown family=inet6 type=stream addr=:: port=81 listening=1 v6only=0 cloexec=1" &&
 	has "fd=4 name=unknown family=inet type=dgram addr=127.0.0.1 port=53 listening=0 v6only=- cloexec=1" &&
@@ -424,9 +424,9 @@ test_expect_success 'pgt-alice: dual-stack *, udp and v6-only [::] sockets, as t
 '
 
 test_expect_success 'pgt-bob: portgate run is refused with portgated'"'"'s reason, exit 1' '
-	{ as_user pgt-bob "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
-	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' as '"'"'pgt-bob'"'"': the kernel refused it and so did portgated (Permission denied: " &&
-	err_has "ask an administrator to run '"'"'portgate allow pgt-bob tcp://127.0.0.1:80'"'"'" &&
+	{ as_user pgt-bob$SFX "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	err_has "bind '"'"'tcp://127.0.0.1:80'"'"' as '"'"'pgt-bob$SFX'"'"': the kernel refused it and so did portgated (Permission denied: " &&
+	err_has "ask an administrator to run '"'"'portgate allow pgt-bob$SFX tcp://127.0.0.1:80'"'"'" &&
 	test "$(wc -l <"$ERR")" = 1 && ! test -s "$OUT"
 '
 
@@ -468,7 +468,7 @@ test_expect_success 'a stopped portgated costs a bounded wait, then EACCES (not 
 stop_portgated
 start_portgated --hold
 test_expect_success 'with --hold, a reserved port is taken: bob gets EADDRINUSE' '
-	{ as_user pgt-bob "$BIND" tcp 0.0.0.0 5060 >"$OUT"; test $? = 1; } && out_is EADDRINUSE
+	{ as_user pgt-bob$SFX "$BIND" tcp 0.0.0.0 5060 >"$OUT"; test $? = 1; } && out_is EADDRINUSE
 '
 test_expect_success '  ... the owner gets it through the shim (EADDRINUSE asks portgated)' '
 	$AS_ALICE "$PG" exec -- "$BIND" tcp 0.0.0.0 5060 >"$OUT" 2>"$ERR" && out_is ok && err_empty
@@ -492,21 +492,21 @@ test_expect_success 'no portgated: exec warns in one line, the bind fails with E
 '
 
 test_expect_success 'no portgated: -q keeps exec quiet; binds the kernel allows still work' '
-	{ as_user pgt-alice "$PG" exec -q -- "$BIND" tcp 127.0.0.1 80 >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	{ as_user pgt-alice$SFX "$PG" exec -q -- "$BIND" tcp 127.0.0.1 80 >"$OUT" 2>"$ERR"; test $? = 1; } &&
 	out_is EACCES && err_empty &&
-	as_user pgt-alice "$PG" exec -q -- "$BIND" tcp 127.0.0.1 8080 >"$OUT" 2>"$ERR" &&
+	as_user pgt-alice$SFX "$PG" exec -q -- "$BIND" tcp 127.0.0.1 8080 >"$OUT" 2>"$ERR" &&
 	out_is ok && err_empty
 '
 
 test_expect_success 'a stale socket nobody listens on: EACCES at once, no warning (the path exists)' '
 	"$PYTHON" -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$TMP/stale.sock" &&
 	chmod 777 "$TMP/stale.sock" &&
-	{ as_user pgt-alice env PORTGATE_SOCKET="$TMP/stale.sock" "$PG" exec -- "$BIND" tcp 127.0.0.1 80 \
+	{ as_user pgt-alice$SFX env PORTGATE_SOCKET="$TMP/stale.sock" "$PG" exec -- "$BIND" tcp 127.0.0.1 80 \
 		>"$OUT" 2>"$ERR"; test $? = 1; } && out_is EACCES && err_empty
 '
 
 test_expect_success 'no portgated: portgate run says so, how to start it, and what the policy says' '
-	{ as_user pgt-alice "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
+	{ as_user pgt-alice$SFX "$PG" run -l tcp://127.0.0.1:80 -- "$CHECK" >"$OUT" 2>"$ERR"; test $? = 1; } &&
 	err_has "the policy grants it to you (rule $RULE:1)" &&
 	err_has "portgated is not running (no '"'"'$PGSOCK'"'"'): start it" && ! test -s "$OUT"
 '

@@ -69,25 +69,25 @@ kernel_cleanup() {
 trap kernel_cleanup EXIT
 mkdir "$CG" "$CGB" || { echo "Bail out! cannot create scratch cgroups under $CG2"; exit 1; }
 
-make_group pgt-kweb
-make_user pgt-kalice
-make_user pgt-kbob
-make_user pgt-kcarol pgt-kweb
-make_user pgt-kdave
-make_user pgt-kbroker
-A_UID=$(id -u pgt-kalice)
-B_UID=$(id -u pgt-kbob)
+make_group "pgt-kweb$SFX"
+make_user "pgt-kalice$SFX"
+make_user "pgt-kbob$SFX"
+make_user "pgt-kcarol$SFX" "pgt-kweb$SFX"
+make_user "pgt-kdave$SFX"
+make_user "pgt-kbroker$SFX"
+A_UID=$(id -u "pgt-kalice$SFX")
+B_UID=$(id -u "pgt-kbob$SFX")
 
 ETC=$TMP/etc
 mkdir -p "$ETC"
 policy_a() {
 	cat <<-EOF
-		pgt-kalice tcp://*:80
-		pgt-kalice tcp://*:5060 udp://*:5060
-		pgt-kalice tcp://127.0.0.1:8080
-		pgt-kalice tcp://[::]:8443
-		@pgt-kweb  tcp://*:443
-		@pgt-kdave tcp://*:445
+		pgt-kalice$SFX tcp://*:80
+		pgt-kalice$SFX tcp://*:5060 udp://*:5060
+		pgt-kalice$SFX tcp://127.0.0.1:8080
+		pgt-kalice$SFX tcp://[::]:8443
+		@pgt-kweb$SFX  tcp://*:443
+		@pgt-kdave$SFX tcp://*:445
 	EOF
 }
 policy_a >"$ETC/portgate.conf"
@@ -95,7 +95,7 @@ chmod -R a+rX "$ETC"
 export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
 OUT=$TMP/out
 ERR=$TMP/err
-LOADOPTS="--cgroup $CG --pin-dir $PINS --netns /proc/self/ns/net --broker-user pgt-kbroker"
+LOADOPTS="--cgroup $CG --pin-dir $PINS --netns /proc/self/ns/net --broker-user pgt-kbroker$SFX"
 
 # in_cg CMD...: run CMD inside the scratch cgroup (joined before CMD starts).  A
 # script, not a function, so that "in_cg CMD &" leaves $! = CMD's pid.
@@ -158,7 +158,7 @@ test_expect_code 111 'load refuses a directory that is not a cgroup, naming the 
 '
 
 test_expect_code 111 'an ordinary user cannot load: run as root' '
-	setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \
+	setpriv --reuid=pgt-kbob$SFX --regid=pgt-kbob$SFX --init-groups -- \
 		"$PG" kernel load $LOADOPTS 2>"$ERR"; rc=$?; grep -F "run as root" "$ERR"; exit $rc
 '
 
@@ -184,7 +184,7 @@ test_expect_code 111 'a second load says a policy is already loaded' '
 '
 
 test_expect_success 'the loader has exited: the pinned links keep the policy enforced' '
-	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060
+	expect_bind pgt-kbob$SFX EACCES udp 0.0.0.0 5060
 '
 
 # --- a static binary, no wrapper ---------------------------------------------------
@@ -195,51 +195,51 @@ test_expect_success 'build a statically linked server with gcc -static' '
 '
 
 test_expect_success 'pgt-kalice runs it on port 80 with no wrapper and no capability' '
-	start_server pgt-kalice 80
+	start_server pgt-kalice$SFX 80
 '
 
 test_expect_success 'and serves: a client gets its answer from uid pgt-kalice' '
 	curl -s --max-time 5 http://127.0.0.1:80/ >"$OUT" &&
-	grep -x "static-bind uid=$A_UID" "$OUT" && stop_server pgt-kalice
+	grep -x "static-bind uid=$A_UID" "$OUT" && stop_server pgt-kalice$SFX
 '
 
 test_expect_success 'the same binary run by pgt-kbob is refused with EACCES' '
-	run_as pgt-kbob "$TMP/static-bind" 127.0.0.1 80 >"$OUT"; grep -x EACCES "$OUT"
+	run_as pgt-kbob$SFX "$TMP/static-bind" 127.0.0.1 80 >"$OUT"; grep -x EACCES "$OUT"
 '
 
 # --- reserved ports, every address spelling ------------------------------------------
 
 for a in 0.0.0.0 127.0.0.1 :: ::1 ::ffff:127.0.0.1 ::ffff:0.0.0.0; do
-	test_expect_success "pgt-kbob is refused tcp $a:80 and tcp+udp $a:5060" "
-		expect_bind pgt-kbob EACCES tcp $a 80 &&
-		expect_bind pgt-kbob EACCES tcp $a 5060 && expect_bind pgt-kbob EACCES udp $a 5060
+	test_expect_success "pgt-kbob$SFX is refused tcp $a:80 and tcp+udp $a:5060" "
+		expect_bind pgt-kbob$SFX EACCES tcp $a 80 &&
+		expect_bind pgt-kbob$SFX EACCES tcp $a 5060 && expect_bind pgt-kbob$SFX EACCES udp $a 5060
 	"
 done
 test_expect_success 'pgt-kbob is refused [::]:80 and [::]:5060 dual-stack and v6-only' '
 	for v in 0 1; do
-		expect_bind pgt-kbob EACCES tcp :: 80 --v6only $v &&
-		expect_bind pgt-kbob EACCES tcp :: 5060 --v6only $v &&
-		expect_bind pgt-kbob EACCES udp :: 5060 --v6only $v || exit 1
+		expect_bind pgt-kbob$SFX EACCES tcp :: 80 --v6only $v &&
+		expect_bind pgt-kbob$SFX EACCES tcp :: 5060 --v6only $v &&
+		expect_bind pgt-kbob$SFX EACCES udp :: 5060 --v6only $v || exit 1
 	done
 '
 # bind_with_cap ADDR PORT: pg-bind as pgt-kbob holding CAP_NET_BIND_SERVICE, in the cgroup.
 bind_with_cap() {
-	in_cg setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups \
+	in_cg setpriv --reuid="pgt-kbob$SFX" --regid="pgt-kbob$SFX" --init-groups \
 		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service -- "$BIND" tcp "$@"
 }
 test_expect_success 'pgt-kbob holding CAP_NET_BIND_SERVICE is still refused port 80' '
 	got=$(bind_with_cap 0.0.0.0 80); test "$got" = EACCES
 '
 for a in 0.0.0.0 127.0.0.1 :: ::1 ::ffff:127.0.0.1; do
-	test_expect_success "pgt-kalice may bind tcp $a:80 and tcp+udp $a:5060" "
-		expect_bind pgt-kalice ok tcp $a 80 &&
-		expect_bind pgt-kalice ok tcp $a 5060 && expect_bind pgt-kalice ok udp $a 5060
+	test_expect_success "pgt-kalice$SFX may bind tcp $a:80 and tcp+udp $a:5060" "
+		expect_bind pgt-kalice$SFX ok tcp $a 80 &&
+		expect_bind pgt-kalice$SFX ok tcp $a 5060 && expect_bind pgt-kalice$SFX ok udp $a 5060
 	"
 done
 test_expect_success 'pgt-kalice may bind [::]:80 dual-stack and v6-only' '
-	expect_bind pgt-kalice ok tcp :: 80 --v6only 0 &&
-	expect_bind pgt-kalice ok tcp :: 80 --v6only 1 &&
-	expect_bind pgt-kalice ok udp :: 5060 --v6only 0
+	expect_bind pgt-kalice$SFX ok tcp :: 80 --v6only 0 &&
+	expect_bind pgt-kalice$SFX ok tcp :: 80 --v6only 1 &&
+	expect_bind pgt-kalice$SFX ok udp :: 5060 --v6only 0
 '
 
 cat >"$TMP/mptcp.py" <<'EOF'
@@ -258,66 +258,66 @@ chmod 644 "$TMP/mptcp.py"
 if [ "$(sysctl -n net.mptcp.enabled 2>/dev/null)" = 1 ] && [ -x /usr/bin/python3 ]; then
 	test_expect_success 'MPTCP is judged as TCP, [::] v6-only included' '
 		py() { run_as "$1" /usr/bin/python3 "$TMP/mptcp.py" "$2" "$3" ${4:+"$4"}; } &&
-		test "$(py pgt-kalice 0.0.0.0 5060)" = ok &&
-		test "$(py pgt-kbob 0.0.0.0 5060)" = "Permission denied" &&
-		test "$(py pgt-kbob :: 80 0)" = "Permission denied" &&
-		test "$(py pgt-kalice :: 8443 1)" = ok &&
-		test "$(py pgt-kalice :: 8443 0)" = "Permission denied"
+		test "$(py pgt-kalice$SFX 0.0.0.0 5060)" = ok &&
+		test "$(py pgt-kbob$SFX 0.0.0.0 5060)" = "Permission denied" &&
+		test "$(py pgt-kbob$SFX :: 80 0)" = "Permission denied" &&
+		test "$(py pgt-kalice$SFX :: 8443 1)" = ok &&
+		test "$(py pgt-kalice$SFX :: 8443 0)" = "Permission denied"
 	'
 fi
 
 test_expect_success 'an address grant is not a wildcard grant' '
-	expect_bind pgt-kalice ok tcp 127.0.0.1 8080 &&
-	expect_bind pgt-kalice ok tcp ::ffff:127.0.0.1 8080 &&
-	expect_bind pgt-kalice EACCES tcp 0.0.0.0 8080 &&
-	expect_bind pgt-kalice EACCES tcp 127.0.0.2 8080 &&
-	expect_bind pgt-kalice EACCES tcp :: 8080 --v6only 1 &&
-	expect_bind pgt-kbob EACCES tcp 127.0.0.1 8080
+	expect_bind pgt-kalice$SFX ok tcp 127.0.0.1 8080 &&
+	expect_bind pgt-kalice$SFX ok tcp ::ffff:127.0.0.1 8080 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 0.0.0.0 8080 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 127.0.0.2 8080 &&
+	expect_bind pgt-kalice$SFX EACCES tcp :: 8080 --v6only 1 &&
+	expect_bind pgt-kbob$SFX EACCES tcp 127.0.0.1 8080
 '
 test_expect_success 'a [::] grant: v6-only yes, dual-stack needs 0.0.0.0 too' '
-	expect_bind pgt-kalice ok tcp :: 8443 --v6only 1 &&
-	expect_bind pgt-kalice EACCES tcp :: 8443 --v6only 0 &&
-	expect_bind pgt-kalice EACCES tcp 0.0.0.0 8443
+	expect_bind pgt-kalice$SFX ok tcp :: 8443 --v6only 1 &&
+	expect_bind pgt-kalice$SFX EACCES tcp :: 8443 --v6only 0 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 0.0.0.0 8443
 '
 
 # --- what the policy does not name -------------------------------------------------------
 
 test_expect_success 'unmanaged ports keep the kernel default' '
-	expect_bind pgt-kbob ok tcp 0.0.0.0 8081 && expect_bind pgt-kbob ok udp :: 5061 &&
-	expect_bind pgt-kbob EACCES udp 0.0.0.0 80 && expect_bind pgt-kbob EACCES tcp 0.0.0.0 79 &&
-	expect_bind pgt-kalice EACCES tcp 0.0.0.0 81 && expect_bind pgt-kbob ok tcp 0.0.0.0 0
+	expect_bind pgt-kbob$SFX ok tcp 0.0.0.0 8081 && expect_bind pgt-kbob$SFX ok udp :: 5061 &&
+	expect_bind pgt-kbob$SFX EACCES udp 0.0.0.0 80 && expect_bind pgt-kbob$SFX EACCES tcp 0.0.0.0 79 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 0.0.0.0 81 && expect_bind pgt-kbob$SFX ok tcp 0.0.0.0 0
 '
 test_expect_success 'root is not judged' '
 	expect_bind root ok tcp 0.0.0.0 80 && expect_bind root ok udp :: 5060 &&
 	expect_bind root ok tcp 127.0.0.1 8080
 '
 test_expect_success 'outside the scratch cgroup nothing changed' '
-	test "$(setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- "$BIND" udp 0.0.0.0 5060)" = ok
+	test "$(setpriv --reuid=pgt-kbob$SFX --regid=pgt-kbob$SFX --init-groups -- "$BIND" udp 0.0.0.0 5060)" = ok
 '
 test_expect_success 'in another network namespace the policy does not apply' '
 	got=$(in_cg unshare --net sh -c "ip link set lo up &&
-		setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
+		setpriv --reuid=pgt-kbob$SFX --regid=pgt-kbob$SFX --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
 	echo "got: $got" && test "$got" = ok
 '
 
 # --- groups and the broker -------------------------------------------------------------------
 
 test_expect_success 'a supplementary group grant: pgt-kcarol (pgt-kweb) binds 443' '
-	expect_bind pgt-kcarol ok tcp 0.0.0.0 443 && expect_bind pgt-kcarol ok tcp :: 443 &&
-	expect_bind pgt-kbob EACCES tcp 0.0.0.0 443
+	expect_bind pgt-kcarol$SFX ok tcp 0.0.0.0 443 && expect_bind pgt-kcarol$SFX ok tcp :: 443 &&
+	expect_bind pgt-kbob$SFX EACCES tcp 0.0.0.0 443
 '
 test_expect_success 'a primary group grant: pgt-kdave binds 445' '
-	expect_bind pgt-kdave ok tcp 0.0.0.0 445 && expect_bind pgt-kcarol EACCES tcp 0.0.0.0 445
+	expect_bind pgt-kdave$SFX ok tcp 0.0.0.0 445 && expect_bind pgt-kcarol$SFX EACCES tcp 0.0.0.0 445
 '
 test_expect_success 'the broker user is exempt, not granted: 5060 yes, 80 without its capability no' '
-	expect_bind pgt-kbroker ok udp 0.0.0.0 5060 &&
-	expect_bind pgt-kbroker EACCES tcp 127.0.0.1 80
+	expect_bind pgt-kbroker$SFX ok udp 0.0.0.0 5060 &&
+	expect_bind pgt-kbroker$SFX EACCES tcp 127.0.0.1 80
 '
 
 # --- status ----------------------------------------------------------------------------------
 
 test_expect_success 'status shows the links, the cgroup, the scope and the policy' '
-	start_server pgt-kalice 80 &&
+	start_server pgt-kalice$SFX 80 &&
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT" &&
 	grep -x "kernel policy: loaded" "$OUT" &&
 	grep "^bind4: link [0-9]*, program [0-9]* (portgate_bind4), pinned at $PINS/bind4$" "$OUT" &&
@@ -325,9 +325,9 @@ test_expect_success 'status shows the links, the cgroup, the scope and the polic
 	grep "^cgroup: $CG (id [0-9]*)$" "$OUT" &&
 	grep "^scope: network namespace cookie [0-9]*$" "$OUT" &&
 	grep "^policy: hash [0-9a-f]\{16\}, 7 rules, 7 managed ports, 12 entries" "$OUT" &&
-	grep -x "exempt: pgt-kbroker (uid $(id -u pgt-kbroker)), the broker'"'"'s user" "$OUT" &&
+	grep -x "exempt: pgt-kbroker$SFX (uid $(id -u pgt-kbroker$SFX)), the broker'"'"'s user" "$OUT" &&
 	grep -x "policy files: in sync with $ETC" "$OUT" &&
-	grep "^  tcp/0.0.0.0:80 owner pgt-kalice (uid $A_UID): ok, rule $ETC/portgate.conf:1" "$OUT" &&
+	grep "^  tcp/0.0.0.0:80 owner pgt-kalice$SFX (uid $A_UID): ok, rule $ETC/portgate.conf:1" "$OUT" &&
 	grep "^audit: .* 1 on managed ports, 0 violations$" "$OUT"
 '
 
@@ -339,8 +339,8 @@ test_expect_code 111 'status, reload and unload check --cgroup against the attac
 '
 
 test_expect_success 'listeners that escaped the policy (outside the cgroup) are flagged, exit 1' '
-	start_server pgt-kbob 5060 outside || exit 1
-	setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- /usr/bin/python3 -c "
+	start_server pgt-kbob$SFX 5060 outside || exit 1
+	setpriv --reuid=pgt-kbob$SFX --regid=pgt-kbob$SFX --init-groups -- /usr/bin/python3 -c "
 import socket, sys, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.bind((\"::\", 5060))
@@ -349,21 +349,21 @@ time.sleep(20)" >"$TMP/udp.out" &
 	udp=$! && echo $udp >"$TMP/srv-udp" && n=0 &&
 	while ! grep -q ready "$TMP/udp.out" && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT"; rc=$?
-	kill $udp; stop_server pgt-kbob && stop_server pgt-kalice && test $rc = 1 &&
-	grep "^  tcp/0.0.0.0:5060 owner pgt-kbob (uid $B_UID): VIOLATION" "$OUT" &&
-	grep "^  udp/\[::\]:5060 (dual-stack) owner pgt-kbob (uid $B_UID): VIOLATION" "$OUT" &&
+	kill $udp; stop_server pgt-kbob$SFX && stop_server pgt-kalice$SFX && test $rc = 1 &&
+	grep "^  tcp/0.0.0.0:5060 owner pgt-kbob$SFX (uid $B_UID): VIOLATION" "$OUT" &&
+	grep "^  udp/\[::\]:5060 (dual-stack) owner pgt-kbob$SFX (uid $B_UID): VIOLATION" "$OUT" &&
 	grep "^audit: .* 3 on managed ports, 2 violations$" "$OUT"
 '
 
 # --- reload ------------------------------------------------------------------------------------
 
 test_expect_success 'status notices a changed policy; reload enforces it' '
-	{ policy_a; echo "pgt-kbob udp://*:5070"; } >"$ETC/portgate.conf" &&
+	{ policy_a; echo "pgt-kbob$SFX udp://*:5070"; } >"$ETC/portgate.conf" &&
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT";
 	grep -x "policy files: CHANGED since the load in $ETC" "$OUT" &&
-	expect_bind pgt-kalice ok udp 0.0.0.0 5070 &&
+	expect_bind pgt-kalice$SFX ok udp 0.0.0.0 5070 &&
 	"$PG" kernel reload --pin-dir "$PINS" >"$OUT" && grep "^reloaded: 8 rules" "$OUT" &&
-	expect_bind pgt-kalice EACCES udp 0.0.0.0 5070 && expect_bind pgt-kbob ok udp 0.0.0.0 5070 &&
+	expect_bind pgt-kalice$SFX EACCES udp 0.0.0.0 5070 && expect_bind pgt-kbob$SFX ok udp 0.0.0.0 5070 &&
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT";
 	grep -x "policy files: in sync with $ETC" "$OUT" &&
 	grep "^scope: network namespace cookie" "$OUT"
@@ -372,12 +372,12 @@ test_expect_success 'status notices a changed policy; reload enforces it' '
 test_expect_success 'reload is atomic: binds during 20 reloads, not one wrong verdict' '
 	rm -f "$TMP/stop" &&
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^bind4:" >"$TMP/before" &&
-	{ run_as pgt-kalice "$LOOP" tcp 0.0.0.0 80 --until "$TMP/stop" >"$TMP/l1" & } &&
-	{ run_as pgt-kbob "$LOOP" udp 0.0.0.0 5060 --until "$TMP/stop" >"$TMP/l2" & } &&
-	{ run_as pgt-kalice "$LOOP" udp :: 5060 --v6only 0 --until "$TMP/stop" >"$TMP/l3" & } &&
-	{ run_as pgt-kbob "$LOOP" tcp ::ffff:127.0.0.1 80 --until "$TMP/stop" >"$TMP/l4" & } &&
+	{ run_as pgt-kalice$SFX "$LOOP" tcp 0.0.0.0 80 --until "$TMP/stop" >"$TMP/l1" & } &&
+	{ run_as pgt-kbob$SFX "$LOOP" udp 0.0.0.0 5060 --until "$TMP/stop" >"$TMP/l2" & } &&
+	{ run_as pgt-kalice$SFX "$LOOP" udp :: 5060 --v6only 0 --until "$TMP/stop" >"$TMP/l3" & } &&
+	{ run_as pgt-kbob$SFX "$LOOP" tcp ::ffff:127.0.0.1 80 --until "$TMP/stop" >"$TMP/l4" & } &&
 	n=0 && while [ $n -lt 20 ]; do
-		{ policy_a; test $((n % 2)) = 1 || echo "pgt-kcarol tcp://*:9$n"; } >"$ETC/portgate.conf.new" &&
+		{ policy_a; test $((n % 2)) = 1 || echo "pgt-kcarol$SFX tcp://*:9$n"; } >"$ETC/portgate.conf.new" &&
 		mv "$ETC/portgate.conf.new" "$ETC/portgate.conf" &&
 		"$PG" kernel reload --pin-dir "$PINS" >/dev/null || break
 		n=$((n + 1))
@@ -431,38 +431,38 @@ test_expect_success 'watch starts, says what it watches and reloads once' '
 '
 
 test_expect_success 'watch: a grant appended to the policy is enforced, no manual reload' '
-	expect_bind pgt-kbob EACCES tcp 127.0.0.1 80 &&
-	echo "pgt-kbob tcp://127.0.0.1:80" >>"$ETC/portgate.conf" &&
-	wait_for 10 bind_is pgt-kbob ok tcp 127.0.0.1 80 &&
-	expect_bind pgt-kbob EACCES tcp 0.0.0.0 80 && expect_bind pgt-kalice ok tcp 0.0.0.0 80 &&
+	expect_bind pgt-kbob$SFX EACCES tcp 127.0.0.1 80 &&
+	echo "pgt-kbob$SFX tcp://127.0.0.1:80" >>"$ETC/portgate.conf" &&
+	wait_for 10 bind_is pgt-kbob$SFX ok tcp 127.0.0.1 80 &&
+	expect_bind pgt-kbob$SFX EACCES tcp 0.0.0.0 80 && expect_bind pgt-kalice$SFX ok tcp 0.0.0.0 80 &&
 	wait_for 5 grep -q "^reloaded: 8 rules" "$TMP/watch.log"
 '
 
 test_expect_success 'watch: usermod -aG into a granted group opens its port, gpasswd -d closes it' '
-	expect_bind pgt-kbob EACCES tcp 0.0.0.0 443 &&
-	usermod -aG pgt-kweb pgt-kbob &&
-	wait_for 10 bind_is pgt-kbob ok tcp 0.0.0.0 443 &&
-	gpasswd -d pgt-kbob pgt-kweb >/dev/null &&
-	wait_for 10 bind_is pgt-kbob EACCES tcp 0.0.0.0 443 && expect_bind pgt-kcarol ok tcp :: 443
+	expect_bind pgt-kbob$SFX EACCES tcp 0.0.0.0 443 &&
+	usermod -aG pgt-kweb$SFX pgt-kbob$SFX &&
+	wait_for 10 bind_is pgt-kbob$SFX ok tcp 0.0.0.0 443 &&
+	gpasswd -d pgt-kbob$SFX pgt-kweb$SFX >/dev/null &&
+	wait_for 10 bind_is pgt-kbob$SFX EACCES tcp 0.0.0.0 443 && expect_bind pgt-kcarol$SFX ok tcp :: 443
 '
 
 test_expect_success 'watch: a broken policy is not loaded; the old one stays, the log says so' '
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^policy: hash" |
 		cut -d, -f1 >"$TMP/hash.before" && test -s "$TMP/hash.before" &&
 	n=$(reloads) &&
-	echo "pgt-kbob tcp://*:99999" >>"$ETC/portgate.conf" &&
+	echo "pgt-kbob$SFX tcp://*:99999" >>"$ETC/portgate.conf" &&
 	wait_for 10 grep -q "watch: reload failed (exit 1): the previous policy stays enforced" \
 		"$TMP/watch.log" &&
 	grep -F "has errors (nothing was applied)" "$TMP/watch.log" &&
 	test "$(reloads)" = "$n" && kill -0 "$WATCH_PID" &&
-	expect_bind pgt-kbob ok tcp 127.0.0.1 80 && expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 &&
+	expect_bind pgt-kbob$SFX ok tcp 127.0.0.1 80 && expect_bind pgt-kbob$SFX EACCES udp 0.0.0.0 5060 &&
 	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net | grep "^policy: hash" |
 		cut -d, -f1 >"$TMP/hash.after" && cmp "$TMP/hash.before" "$TMP/hash.after"
 '
 
 test_expect_success 'watch: once the policy is fixed (renamed into place) it is enforced again' '
 	policy_a >"$ETC/portgate.conf.new" && mv "$ETC/portgate.conf.new" "$ETC/portgate.conf" &&
-	wait_for 10 bind_is pgt-kbob EACCES tcp 127.0.0.1 80 && kill -0 "$WATCH_PID"
+	wait_for 10 bind_is pgt-kbob$SFX EACCES tcp 127.0.0.1 80 && kill -0 "$WATCH_PID"
 '
 
 # /etc is the host's: another test's useradd may cause one more reload meanwhile.
@@ -487,10 +487,10 @@ test_expect_success 'watch stops cleanly on SIGTERM (exit 0)' '
 test_expect_success 'a reload the maps cannot hold is refused; the old policy stays' '
 	policy_a >"$ETC/portgate.conf" &&
 	"$PG" kernel reload --pin-dir "$PINS" >/dev/null &&
-	{ policy_a; echo "pgt-kbob tcp://*:1-65535 udp://*:1-65535"; } >"$ETC/portgate.conf" &&
+	{ policy_a; echo "pgt-kbob$SFX tcp://*:1-65535 udp://*:1-65535"; } >"$ETC/portgate.conf" &&
 	{ "$PG" kernel reload --pin-dir "$PINS" 2>"$ERR"; test $? = 1; } &&
 	grep -F "needs 262152 kernel map entries" "$ERR" && grep -F "the kernel was not touched" "$ERR" &&
-	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 && expect_bind pgt-kbob ok udp 0.0.0.0 5061
+	expect_bind pgt-kbob$SFX EACCES udp 0.0.0.0 5060 && expect_bind pgt-kbob$SFX ok udp 0.0.0.0 5061
 '
 
 # --- unload ------------------------------------------------------------------------------------
@@ -499,7 +499,7 @@ test_expect_success 'unload detaches and removes the pins: the kernel default is
 	policy_a >"$ETC/portgate.conf" &&
 	"$PG" kernel unload --pin-dir "$PINS" >"$OUT" && grep "^unloaded" "$OUT" &&
 	test -z "$(attached "$CG")" && ! test -e "$PINS/bind4" && ! test -e "$PINS" &&
-	expect_bind pgt-kbob ok udp 0.0.0.0 5060 && expect_bind pgt-kalice EACCES tcp 0.0.0.0 80 &&
+	expect_bind pgt-kbob$SFX ok udp 0.0.0.0 5060 && expect_bind pgt-kalice$SFX EACCES tcp 0.0.0.0 80 &&
 	test "$(bind_with_cap 0.0.0.0 80)" = ok
 '
 test_expect_success 'unload with nothing loaded says so and succeeds' '
@@ -521,7 +521,7 @@ test_expect_code 111 'watch with nothing loaded exits with a clear error' '
 # --- too large --------------------------------------------------------------------------------
 
 test_expect_success 'a policy the maps cannot hold is refused whole, nothing attached' '
-	{ echo "pgt-kalice tcp://*:1-65535 udp://*:1-65535"; echo "pgt-kbob tcp://*:1-65535"; } \
+	{ echo "pgt-kalice$SFX tcp://*:1-65535 udp://*:1-65535"; echo "pgt-kbob$SFX tcp://*:1-65535"; } \
 		>"$ETC/portgate.conf" &&
 	{ "$PG" kernel load --cgroup "$CGB" --pin-dir "$PINS-big" --netns /proc/self/ns/net \
 		2>"$ERR"; test $? = 1; } &&
@@ -536,7 +536,7 @@ test_expect_success '--all-netns judges binds in other network namespaces too' '
 	"$PG" kernel load --cgroup "$CG" --pin-dir "$PINS" --all-netns >"$OUT" &&
 	grep "every network namespace" "$OUT" &&
 	got=$(in_cg unshare --net sh -c "ip link set lo up &&
-		setpriv --reuid=pgt-kbob --regid=pgt-kbob --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
+		setpriv --reuid=pgt-kbob$SFX --regid=pgt-kbob$SFX --init-groups -- \"\$0\" udp 127.0.0.1 5060" "$BIND")
 	echo "got: $got" && test "$got" = EACCES &&
 	"$PG" kernel unload --pin-dir "$PINS" >/dev/null
 '
@@ -546,7 +546,7 @@ test_expect_success 'without bpffs at /sys/fs/bpf, load mounts it and pins in /s
 	test "$(stat -f -c %T /sys/fs/bpf)" = tmpfs &&
 	"$PG" kernel load --cgroup "$CG" --netns /proc/self/ns/net >"$OUT" &&
 	test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs && test -e /sys/fs/bpf/portgate/bind4 &&
-	expect_bind pgt-kbob EACCES udp 0.0.0.0 5060 &&
+	expect_bind pgt-kbob$SFX EACCES udp 0.0.0.0 5060 &&
 	"$PG" kernel status --netns /proc/self/ns/net | grep -F "pinned at /sys/fs/bpf/portgate/bind6" &&
 	"$PG" kernel unload >/dev/null && test -z "$(attached "$CG")"
 '

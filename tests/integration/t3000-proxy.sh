@@ -15,9 +15,9 @@ require_cmd setpriv curl ss nginx
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip_all "needs /usr/bin/python3"
 
-make_user pgt-px-srv
-make_user pgt-px-evil
-SRV_UID=$(id -u pgt-px-srv)
+make_user "pgt-px-srv$SFX"
+make_user "pgt-px-evil$SFX"
+SRV_UID=$(id -u "pgt-px-srv$SFX")
 export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
 mkdir -p "$TMP/etc" && : >"$TMP/etc/portgate.conf" && chmod -R a+rX "$TMP/etc"
 
@@ -287,7 +287,7 @@ sed "s|@LISTEN@|$listen|" "$NGDIR/$t.tmpl" >"$NGDIR/$t.conf"
 exec nginx -e "$NGDIR/error.log" -c "$NGDIR/$t.conf"
 EOF2
 chmod 755 "$NG/run.sh"
-chown -R pgt-px-srv "$NG"
+chown -R "pgt-px-srv$SFX" "$NG"
 export NGDIR="$NG"
 
 PORT=8000
@@ -297,17 +297,17 @@ for mode in splice copy; do
 	PORT=$((PORT + 10))
 
 	test_expect_success "$mode: curl through the proxy to nginx on a private UNIX socket, as -u USER" '
-		start_proxy $PORT $COPY -u pgt-px-srv -- env NGDIR="$NG" "$NG/run.sh" &&
+		start_proxy $PORT $COPY -u pgt-px-srv$SFX -- env NGDIR="$NG" "$NG/run.sh" &&
 		test "$(curl -sS --max-time 20 --retry-connrefused http://127.0.0.1:$PORT/)" = "hello through portgate" &&
 		test "$(curl -sS --max-time 20 http://127.0.0.1:$PORT/big | sha256sum | cut -d" " -f1)" = "$BIG_SUM" &&
 		dir=$(ls -d /tmp/portgate-proxy.* | head -n 1) &&
-		stat -c "%a %U" "$dir" | grep -x "700 pgt-px-srv" &&
-		test "$(stat -c %U /proc/$PX_PID)" = pgt-px-srv &&
+		stat -c "%a %U" "$dir" | grep -x "700 pgt-px-srv$SFX" &&
+		test "$(stat -c %U /proc/$PX_PID)" = pgt-px-srv$SFX &&
 		stop_proxy && ! test -e "$dir"
 	'
 
 	test_expect_success "$mode: curl through the proxy to nginx on TCP (--to tcp:)" '
-		start_proxy $((PORT + 1)) $COPY --to tcp:127.0.0.1:$((PORT + 2)) -u pgt-px-srv -- \
+		start_proxy $((PORT + 1)) $COPY --to tcp:127.0.0.1:$((PORT + 2)) -u pgt-px-srv$SFX -- \
 			env NGDIR="$NG" "$NG/run.sh" &&
 		test "$(curl -sS --max-time 20 --retry 50 --retry-delay 0 --retry-all-errors \
 			http://127.0.0.1:$((PORT + 1))/)" = "hello through portgate" &&
@@ -352,7 +352,7 @@ for mode in splice copy; do
 	for v in v1 v2; do
 		PP=$((PORT + 200 + ${v#v}))
 		test_expect_success "$mode: --proxy-protocol $v: nginx sees curl's address and port" '
-			start_proxy $PP $COPY --proxy-protocol $v -u pgt-px-srv -- \
+			start_proxy $PP $COPY --proxy-protocol $v -u pgt-px-srv$SFX -- \
 				env NGDIR="$NG" NGTMPL=pp "$NG/run.sh" &&
 			out=$(curl -sS --max-time 20 -w " %{local_port}" http://127.0.0.1:$PP/) &&
 			echo "$out" && set -- $out &&
@@ -383,15 +383,15 @@ test_expect_success 'an unreachable backend closes the client; one log line for 
 test_expect_success 'a socket another user bound at the backend path is refused' '
 	mkdir -m 1777 "$TMP/shared" &&
 	touch "$TMP/evil.pid" && chmod 666 "$TMP/evil.pid" &&
-	PX_PIDFILE=$TMP/evil.pid as_user pgt-px-evil "$PY" "$TMP/echo.py" \
+	PX_PIDFILE=$TMP/evil.pid as_user pgt-px-evil$SFX "$PY" "$TMP/echo.py" \
 		"unix:$TMP/shared/b.sock" "$TMP/shared/stolen" &
 	i=0 &&
 	while ! test -S "$TMP/shared/b.sock" && test $i -lt 200; do sleep 0.05; i=$((i + 1)); done &&
 	px_track "$(cat "$TMP/evil.pid")" &&
-	start_proxy 8101 --to "unix:$TMP/shared/b.sock" -u pgt-px-srv -- sleep 1000 &&
+	start_proxy 8101 --to "unix:$TMP/shared/b.sock" -u pgt-px-srv$SFX -- sleep 1000 &&
 	"$PY" "$TMP/client.py" 8101 --file "$TMP/req" >"$TMP/out" &&
 	grep " 0 " "$TMP/out" &&
-	wait_grep "belongs to uid $(id -u pgt-px-evil), not uid $SRV_UID" "$TMP/proxy-8101.log" &&
+	wait_grep "belongs to uid $(id -u pgt-px-evil$SFX), not uid $SRV_UID" "$TMP/proxy-8101.log" &&
 	! test -s "$TMP/shared/stolen" &&
 	stop_proxy
 '
@@ -585,14 +585,14 @@ test_expect_success 'udp: two clients each get their own echoes; idle sessions e
 '
 
 test_expect_success '--workers 2: 40 parallel curls to nginx all succeed; 2 proxy processes, as USER' '
-	start_proxy 8130 --workers 2 --to tcp:127.0.0.1:8131 -u pgt-px-srv -- \
+	start_proxy 8130 --workers 2 --to tcp:127.0.0.1:8131 -u pgt-px-srv$SFX -- \
 		env NGDIR="$NG" "$NG/run.sh" &&
 	test "$(curl -sS --max-time 20 --retry 50 --retry-delay 0 --retry-all-errors \
 		http://127.0.0.1:8130/)" = "hello through portgate" &&
 	n=$(px_procs $PX_PID) && echo "proxy processes: $n" && test "$n" = 2 &&
 	for c in $(pgrep -P $PX_PID) $PX_PID; do
 		[ "$(readlink /proc/$c/exe)" != "$(readlink -f "$PG")" ] ||
-			test "$(stat -c %U /proc/$c)" = pgt-px-srv || exit 1
+			test "$(stat -c %U /proc/$c)" = pgt-px-srv$SFX || exit 1
 	done &&
 	rm -f "$TMP"/par.* && pids= && i=0 &&
 	while [ $i -lt 40 ]; do
@@ -700,7 +700,7 @@ test_expect_success 'launch_socket_server -: an existing backend on LAUNCH_PROGR
 '
 
 test_expect_success 'launch_socket_server as a user, PORTGATE_PROXY_PROTOCOL=v2 to nginx' '
-	"$PG" run -u pgt-px-srv -E PORTGATE_PROXY_PROTOCOL=v2 -l 127.0.0.1:8307 --fdname Socket -- \
+	"$PG" run -u pgt-px-srv$SFX -E PORTGATE_PROXY_PROTOCOL=v2 -l 127.0.0.1:8307 --fdname Socket -- \
 		"$LSS" env NGDIR="$NG" NGTMPL=pp "$NG/run.sh" 2>"$TMP/lss4.log" &
 	px_track $!
 	wait_listen 8307 || exit 1
@@ -736,10 +736,10 @@ fi
 
 # --login-shell: a user with a real shell, whose profile sets a variable and puts ~/bin
 # on PATH; PROG is found there and prints the variable and its arguments one per line.
-make_user pgt-px-login
+make_user "pgt-px-login$SFX"
 LHOME=$TMP/home-login
 mkdir -p "$LHOME/bin" &&
-	usermod -s /bin/sh -d "$LHOME" pgt-px-login &&
+	usermod -s /bin/sh -d "$LHOME" "pgt-px-login$SFX" &&
 	cat >"$LHOME/.profile" <<'EOF2'
 PGT_PROFILE="profile of $USER"
 PATH="$HOME/bin:$PATH"
@@ -750,10 +750,10 @@ cat >"$LHOME/bin/pgt-show" <<'EOF2'
 echo "profile=$PGT_PROFILE home=$HOME"
 for a in "$@"; do printf '<%s>\n' "$a"; done
 EOF2
-chmod 755 "$LHOME/bin/pgt-show" && chown -R pgt-px-login "$LHOME"
+chmod 755 "$LHOME/bin/pgt-show" && chown -R "pgt-px-login$SFX" "$LHOME"
 # The arguments a shell string would mangle: spaces, quotes, $, ;, a glob, an empty one.
 cat >"$TMP/login.want" <<EOF2
-profile=profile of pgt-px-login home=$LHOME
+profile=profile of pgt-px-login$SFX home=$LHOME
 <a b>
 <it's "q">
 <\$HOME;x>
@@ -762,31 +762,31 @@ profile=profile of pgt-px-login home=$LHOME
 EOF2
 
 test_expect_success '--login-shell: the profile runs, PROG gets its arguments verbatim' '
-	"$PG" proxy -l 127.0.0.1:8320 --to tcp:127.0.0.1:8321 -u pgt-px-login --login-shell -- \
+	"$PG" proxy -l 127.0.0.1:8320 --to tcp:127.0.0.1:8321 -u pgt-px-login$SFX --login-shell -- \
 		pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login.out" &&
 	diff "$TMP/login.want" "$TMP/login.out"
 '
 
 test_expect_success '  ... without --login-shell, no profile: pgt-show is not on PATH' '
-	! "$PG" proxy -l 127.0.0.1:8322 --to tcp:127.0.0.1:8321 -u pgt-px-login -- \
+	! "$PG" proxy -l 127.0.0.1:8322 --to tcp:127.0.0.1:8321 -u pgt-px-login$SFX -- \
 		pgt-show 2>"$TMP/err" && grep -F "pgt-show" "$TMP/err"
 '
 
 test_expect_code 126 '--login-shell for a user whose shell is nologin is refused by name' '
-	"$PG" proxy -l 127.0.0.1:8323 --to tcp:127.0.0.1:8321 -u pgt-px-srv --login-shell -- \
+	"$PG" proxy -l 127.0.0.1:8323 --to tcp:127.0.0.1:8321 -u pgt-px-srv$SFX --login-shell -- \
 		true 2>"$TMP/err"; rc=$?
-	grep -F "pgt-px-srv'"'"'s login shell is /usr/sbin/nologin" "$TMP/err" && exit $rc
+	grep -F "pgt-px-srv$SFX'"'"'s login shell is /usr/sbin/nologin" "$TMP/err" && exit $rc
 '
 
 test_expect_success 'launch_socket_server login_wrapper PROG: through the login shell' '
-	"$PG" run -u pgt-px-login -l 127.0.0.1:8324 --fdname Socket -- "$LSS" \
+	"$PG" run -u pgt-px-login$SFX -l 127.0.0.1:8324 --fdname Socket -- "$LSS" \
 		/usr/local/libexec/launch_socket_server/login_wrapper \
 		pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login2.out" &&
 	diff "$TMP/login.want" "$TMP/login2.out"
 '
 
 test_expect_success 'launch_socket_server with PORTGATE_LOGIN_SHELL=1: through the login shell' '
-	"$PG" run -u pgt-px-login -E PORTGATE_LOGIN_SHELL=1 -l 127.0.0.1:8325 --fdname Socket -- \
+	"$PG" run -u pgt-px-login$SFX -E PORTGATE_LOGIN_SHELL=1 -l 127.0.0.1:8325 --fdname Socket -- \
 		"$LSS" pgt-show "a b" "it'"'"'s \"q\"" "\$HOME;x" "*" "" >"$TMP/login3.out" &&
 	diff "$TMP/login.want" "$TMP/login3.out"
 '
