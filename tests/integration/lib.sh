@@ -63,7 +63,12 @@ _pg_cleanup() {
 	for g in $_pg_groups; do
 		groupdel "$g" >/dev/null 2>&1
 	done
-	[ -n "$TMP" ] && rm -rf "$TMP"
+	# A mount left under $TMP goes first: rm would descend into it and empty
+	# what it shows (a bind mount of a host folder, say).  The mounts are this
+	# script's own: its mount namespace is private.
+	[ -n "$TMP" ] && awk -v t="$TMP/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo |
+		tac | while read -r m; do umount -l "$m"; done
+	[ -n "$TMP" ] && rm -rf --one-file-system "$TMP"
 	return 0
 }
 trap _pg_cleanup EXIT
