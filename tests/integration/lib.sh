@@ -18,10 +18,7 @@ set -u
 
 PORTGATE_SRC=${PORTGATE_SRC:-$(cd "${0%/*}/../.." && pwd)}
 PORTGATE_BUILD=${PORTGATE_BUILD:-$PORTGATE_SRC/.build}
-PG=$PORTGATE_BUILD/portgate
-HELPERS=$PORTGATE_BUILD/tests/helpers
-DATA=$PORTGATE_SRC/tests/data
-export PORTGATE_SRC PORTGATE_BUILD PG HELPERS DATA
+export PORTGATE_SRC PORTGATE_BUILD
 
 test_count=0
 test_failed=0
@@ -45,18 +42,43 @@ require_cmd() {
 	done
 }
 
-# Every script re-runs itself in fresh network + mount namespaces, loopback up.
+# Every script re-runs itself in fresh network + mount namespaces, loopback up,
+# as the leader of a process group of its own (setsid): whatever it starts, in
+# a test body or not, stays in that group, and the cleanup ends the group.
 [ "$(id -u)" = 0 ] || skip_all "needs root (creates users and network namespaces)"
 if [ "${_PG_IN_NETNS:-}" != 1 ]; then
-	command -v unshare >/dev/null || skip_all "needs unshare (util-linux)"
-	_PG_IN_NETNS=1 exec unshare --net --mount --propagation private -- "$0" "$@"
+	require_cmd unshare setsid ps
+	_PG_IN_NETNS=1 exec setsid -w unshare --net --mount --propagation private -- "$0" "$@"
 fi
 ip link set lo up || skip_all "cannot bring up lo in a new network namespace"
 
+# _pg_end_group: end every process of this script's group but the script:
+# what a test body started in the background (its PID never reached the
+# script), the watchdog.  None may outlive the script: one that holds prove's
+# pipe keeps prove waiting forever.  TERM first, KILL what is left after 5 s.
+# _pg_group [PID]: write to $TMP/.group the live processes of this script's
+# group but the script (and PID, and the ps that looks).
+_pg_group() {
+	ps -e -o pid= -o ppid= -o pgid= -o stat= -o comm= >"$TMP/.ps"
+	awk -v g=$$ -v x="${1:-0}" '$3 == g && $1 != g && $1 != x && $4 !~ /^Z/ &&
+		!($2 == g && $5 == "ps") { print $1 }' "$TMP/.ps" >"$TMP/.group"
+}
+_pg_end_group() {
+	for _sig in TERM TERM TERM TERM TERM KILL; do
+		_pg_group
+		_left=$(cat "$TMP/.group")
+		[ -n "$_left" ] || return 0
+		# shellcheck disable=SC2086 # a list of PIDs
+		kill -s $_sig $_left 2>/dev/null
+		[ $_sig = KILL ] || sleep 1
+	done
+}
+
 _pg_cleanup() {
-	for p in $_pg_pids; do
+	for p in $_pg_pids $(cat "$TMP/.pids" 2>/dev/null); do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
+	_pg_end_group
 	for u in $_pg_users; do
 		userdel "$u" >/dev/null 2>&1
 	done
@@ -72,7 +94,8 @@ _pg_cleanup() {
 	return 0
 }
 trap _pg_cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'echo "# ${0##*/}: terminated"; exit 143' TERM
 
 TMP=$(mktemp -d /tmp/pgt.XXXXXX)
 chmod 755 "$TMP"
@@ -85,6 +108,46 @@ export TMP
 # its network and mount namespaces, and cgroups and bpffs pins named by $$.
 SFX=-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 export SFX
+
+# What test users run, they must reach; the checkout may sit in a private
+# folder (/root is 0700, and so is every mktemp -d).  So scripts run copies in
+# $STAGE, a world-readable tree in $TMP: PG, PORTGATED, the shim beside them,
+# HELPERS and DATA name the copies.  The checkout's folders are never loosened;
+# PORTGATE_SRC and PORTGATE_BUILD still name the originals, for root alone
+# (make install, the sources).
+STAGE=$TMP/stage
+mkdir -p "$STAGE/tests/helpers"
+for _f in portgate portgated libportgate-preload.so libportgate.so.0; do
+	[ -e "$PORTGATE_BUILD/$_f" ] && cp -p "$PORTGATE_BUILD/$_f" "$STAGE/"
+done
+for _f in "$PORTGATE_BUILD"/tests/helpers/pg-*; do
+	case $_f in *.o | *.d) ;; *) [ -x "$_f" ] && cp -p "$_f" "$STAGE/tests/helpers/" ;; esac
+done
+cp -Rp "$PORTGATE_SRC/tests/data" "$STAGE/data"
+chmod -R a+rX "$STAGE"
+PG=$STAGE/portgate
+PORTGATED=$STAGE/portgated
+HELPERS=$STAGE/tests/helpers
+DATA=$STAGE/data
+export STAGE PG PORTGATED HELPERS DATA
+
+# The watchdog: a script that runs longer than PORTGATE_TEST_TIMEOUT seconds
+# (default 600; a script may set PGT_TIMEOUT before it sources lib.sh) fails
+# with a "not ok" line, and everything it started is ended, instead of leaving
+# prove waiting.  TERM to the script runs its cleanup once the command it waits
+# for has ended; ending the rest of the group makes that happen.
+_pg_timeout=${PORTGATE_TEST_TIMEOUT:-${PGT_TIMEOUT:-600}}
+(
+	trap - EXIT INT TERM
+	sh -c 'echo $PPID' >"$TMP/.watchdog" # this subshell's PID
+	sleep "$_pg_timeout"
+	echo "not ok - ${0##*/} timed out after $_pg_timeout s (PORTGATE_TEST_TIMEOUT)"
+	kill -s TERM $$
+	sleep 1
+	_pg_group "$(cat "$TMP/.watchdog")"
+	# shellcheck disable=SC2046 # a list of PIDs
+	kill -s TERM $(cat "$TMP/.group") 2>/dev/null
+) </dev/null &
 
 # make_group NAME: a fresh group (an old one of that name is replaced); NAME
 # is pgt-something$SFX.
@@ -117,9 +180,10 @@ as_user() {
 	setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
 }
 
-# track_pid PID: end this process when the script exits.
+# track_pid PID: end this process when the script exits (from a test body too:
+# the list is a file, so a subshell's PIDs reach the cleanup).
 track_pid() {
-	_pg_pids="$_pg_pids $1"
+	echo "$1" >>"$TMP/.pids"
 }
 
 _pg_result() {
@@ -157,6 +221,19 @@ test_done() {
 	exit $?
 }
 
+# run_script SCRIPT TAP: run another test script as prove would: in namespaces,
+# a process group and with a suffix of its own, its output through a pipe read
+# to the end, into the file TAP; at most 300 s.  Returns the script's status.
+run_script() {
+	env -u _PG_IN_NETNS -u SFX -u TMP -u STAGE timeout 300 sh -c \
+		'{ "$1"; echo $? >"$2.rc"; } 2>&1 | cat >"$2"; exit "$(cat "$2.rc")"' sh "$1" "$2"
+}
+
+# tap_passed TAP: TAP has a plan, at least one test, and no failure.
+tap_passed() {
+	grep -q "^1\.\.[1-9]" "$1" && ! grep -q "^not ok\|^Bail out!" "$1"
+}
+
 # start_portgated [ARGS...]: run the broker for this test as user pgt-portgated
 # (created here), with the policy in $ETC and its socket at $PGSOCK (exported as
 # PORTGATE_SOCKET for clients); returns once the daemon says it is ready on its
@@ -167,8 +244,8 @@ start_portgated() {
 	export PGSOCK PORTGATE_SOCKET="$PGSOCK"
 	rm -f "$TMP/ready.fifo"
 	mkfifo "$TMP/ready.fifo"
-	"$PORTGATE_BUILD/portgated" --foreground --socket "$PGSOCK" --config "$ETC" \
-		--user "pgt-portgated$SFX" --ready-fd 3 "$@" 3>"$TMP/ready.fifo" 2>>"$TMP/portgated.log" &
+	"$PORTGATED" --foreground --socket "$PGSOCK" --config "$ETC" \
+		--user "pgt-portgated$SFX" --ready-fd 3 "$@" 3>"$TMP/ready.fifo" >>"$TMP/portgated.log" 2>&1 &
 	PGD_PID=$!
 	track_pid "$PGD_PID"
 	if ! timeout 10 head -n 1 "$TMP/ready.fifo" | grep -q .; then

@@ -13,7 +13,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
 
-PGD=$PORTGATE_BUILD/portgated
+PGD=$PORTGATED
 CLIENT=$HELPERS/pg-broker-client
 BIND=$HELPERS/pg-bind
 for f in "$PGD" "$CLIENT" "$BIND"; do

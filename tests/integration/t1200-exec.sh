@@ -17,7 +17,7 @@ SHIM=$(dirname "$(readlink -f "$PG")")/libportgate-preload.so
 BIND=$HELPERS/pg-bind
 OPTS=$HELPERS/pg-bind-opts
 CHECK=$HELPERS/pg-listen-check
-for f in "$PG" "$PORTGATE_BUILD/portgated" "$BIND" "$OPTS" "$CHECK"; do
+for f in "$PG" "$PORTGATED" "$BIND" "$OPTS" "$CHECK"; do
 	[ -x "$f" ] || skip_all "needs $f (make all-tests)"
 done
 [ -f "$SHIM" ] || skip_all "needs $SHIM (make all)"
