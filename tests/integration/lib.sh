@@ -234,6 +234,20 @@ tap_passed() {
 	grep -q "^1\.\.[1-9]" "$1" && ! grep -q "^not ok\|^Bail out!" "$1"
 }
 
+# private_copy DIR: a copy of this checkout (what git tracks and does not
+# ignore, or the whole tree outside git) in DIR, with the build in DIR/build,
+# under DIR's parents as they are: make them 0700 to play a fresh machine's
+# /root or mktemp -d.
+private_copy() {
+	mkdir -m 700 "$1" || return 1
+	if git -C "$PORTGATE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$PORTGATE_SRC" ls-files -z -co --exclude-standard |
+			(cd "$PORTGATE_SRC" && tar --null -T - -cf -) | tar -C "$1" -xf -
+	else
+		tar -C "$PORTGATE_SRC" --exclude=./.build --exclude=./.git -cf - . | tar -C "$1" -xf -
+	fi && cp -a "$PORTGATE_BUILD" "$1/build"
+}
+
 # start_portgated [ARGS...]: run the broker for this test as user pgt-portgated
 # (created here), with the policy in $ETC and its socket at $PGSOCK (exported as
 # PORTGATE_SOCKET for clients); returns once the daemon says it is ready on its

@@ -16,14 +16,7 @@ PRIV=$TMP/private
 mkdir -m 700 "$PRIV" "$PRIV/home"
 CLONE=$PRIV/home/portgate
 test_expect_success 'a copy of the checkout and its build under two 0700 folders' '
-	mkdir -m 700 "$CLONE" &&
-	if git -C "$PORTGATE_SRC" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$PORTGATE_SRC" ls-files -z -co --exclude-standard |
-			(cd "$PORTGATE_SRC" && tar --null -T - -cf -) | tar -C "$CLONE" -xf -
-	else
-		tar -C "$PORTGATE_SRC" --exclude=./.build --exclude=./.git -cf - . | tar -C "$CLONE" -xf -
-	fi &&
-	cp -a "$PORTGATE_BUILD" "$CLONE/build" &&
+	private_copy "$CLONE" &&
 	test -x "$CLONE/build/portgate" && test -f "$CLONE/tests/integration/lib.sh"
 '
 
