@@ -36,6 +36,24 @@ test_expect_success 'the broker, the shim, their man pages and the systemd unit 
 	grep "^ExecStart=/usr/bin/portgate kernel watch" \
 		"$DEST/usr/lib/systemd/system/portgate-kernel-watch.service"
 '
+# The unit is the fallback where the kernel path is unavailable, so the broker
+# is then the only enforcement: it must hold the reserved ports.  Run portgated
+# with the unit's own arguments (and a test socket, policy and user).
+UNIT=$DEST/usr/lib/systemd/system/portgated.service
+UNIT_ARGS=$(sed -n "s|^ExecStart=/usr/sbin/portgated ||p" "$UNIT")
+make_user "pgt-unit$SFX"
+ETC=$TMP/etc
+mkdir -p "$ETC" && printf 'pgt-unit%s tcp://*:8080\n' "$SFX" >"$ETC/portgate.conf"
+chmod -R a+rX "$ETC"
+# shellcheck disable=SC2086 # the unit's arguments, split as systemd does
+start_portgated $UNIT_ARGS
+test_expect_success 'the installed portgated unit holds the reserved ports (--hold)' '
+	echo "unit: $UNIT_ARGS" && cat "$TMP/portgated.log" &&
+	grep "hold: holding 1 of 1 reserved port$" "$TMP/portgated.log" &&
+	! /usr/bin/python3 -c "import socket; socket.socket().bind((\"0.0.0.0\", 8080))" 2>"$TMP/err" &&
+	grep "Address already in use" "$TMP/err"
+'
+stop_portgated
 test_expect_success 'the pkg-config file names the installed prefix' '
 	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
 '
