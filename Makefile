@@ -235,9 +235,11 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/portgate $(DESTDIR)$(BINDIR)/portgate
-	ln -sf portgate $(DESTDIR)$(BINDIR)/launch_socket_server
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/portgate $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)
+	# Where launch_socket_server's own make install puts it, and plists name it.
+	ln -sf $(shell realpath -m --relative-to=$(SBINDIR) $(BINDIR)/portgate) \
+		$(DESTDIR)$(SBINDIR)/launch_socket_server
 	install -m 0755 $(B)/portgated $(DESTDIR)$(SBINDIR)/portgated
 	install -m 0644 $(SHIM_SO) $(DESTDIR)$(LIBDIR)/portgate/libportgate-preload.so
 	install -m 0644 man/portgated.8 $(DESTDIR)$(MANDIR)/man8/portgated.8
@@ -266,7 +268,7 @@ uninstall:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	rm -rf $(DESTDIR)$(LIBDIR)/portgate
-	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(BINDIR)/launch_socket_server \
+	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(SBINDIR)/launch_socket_server \
 		$(DESTDIR)$(LIBDIR)/libportgate.so* \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \

@@ -16,7 +16,8 @@ test_expect_success 'make install into a DESTDIR' '
 '
 test_expect_success 'the program, library, header, pkg-config file and man pages are there' '
 	test -x "$DEST/usr/bin/portgate" &&
-	test "$(readlink "$DEST/usr/bin/launch_socket_server")" = portgate &&
+	test "$(readlink "$DEST/usr/sbin/launch_socket_server")" = ../bin/portgate &&
+	test ! -e "$DEST/usr/bin/launch_socket_server" &&
 	test -f "$DEST/usr/lib/libportgate.so.0" && test -L "$DEST/usr/lib/libportgate.so" &&
 	test -f "$DEST/usr/lib/libportgate.a" &&
 	test -f "$DEST/usr/include/portgate.h" &&
@@ -70,6 +71,15 @@ test_expect_success '  ... and receives named sockets from the installed portgat
 	LD_LIBRARY_PATH="$DEST/usr/lib" "$DEST/usr/bin/portgate" run -l 127.0.0.1:8080 \
 		-l udp://[::1]:5353 --fdname web:mdns -- "$TMP/example" >"$TMP/out" &&
 	printf "fd 3 is web\nfd 4 is mdns\n" | diff - "$TMP/out"
+'
+test_expect_code 1 'the installed launch_socket_server is in sbin, where the original installs, and is the drop-in' '
+	"$DEST/usr/sbin/launch_socket_server" 2>"$TMP/err"; rc=$?
+	cat "$TMP/err" && grep "usage: .*launch_socket_server <program>" "$TMP/err" && exit $rc
+'
+test_expect_success '  ... under PREFIX=/usr/local too, the link resolving from sbin to bin' '
+	make -C "$PORTGATE_SRC" --no-print-directory -s install PREFIX=/usr/local DESTDIR="$TMP/local" \
+		B="$PORTGATE_BUILD" >"$TMP/install2.log" 2>&1 &&
+	test "$(readlink -f "$TMP/local/usr/local/sbin/launch_socket_server")" = "$TMP/local/usr/local/bin/portgate"
 '
 test_expect_success 'the installed portgate exec finds the installed shim' '
 	env -u PORTGATE_PRELOAD "$DEST/usr/bin/portgate" exec -q -- /bin/sh -c "echo \$LD_PRELOAD" \

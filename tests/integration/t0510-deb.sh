@@ -71,7 +71,7 @@ snapshot() {
 		-name '*portgate*' 2>/dev/null | sort
 	find /etc/portgate /run/portgate /usr/share/doc/portgate /usr/share/doc/libportgate0 \
 		/usr/share/doc/libportgate-dev /usr/lib/"$MA"/portgate /usr/bin/portgate \
-		/usr/bin/launch_socket_server /usr/sbin/portgated /usr/include/portgate.h \
+		/usr/sbin/launch_socket_server /usr/sbin/portgated /usr/include/portgate.h \
 		/usr/share/bash-completion/completions/portgate 2>/dev/null | sort
 	find /usr/lib/"$MA" /usr/share/man -name '*portgate*' 2>/dev/null | sort
 	find /var/lib/dpkg/info -name 'portgate*' -o -name 'libportgate*' 2>/dev/null | sort
@@ -121,7 +121,7 @@ has() {
 }
 test_expect_success 'portgate: programs, the shim, units, man pages, completion, example' '
 	contents portgate &&
-	has portgate ./usr/bin/portgate "./usr/bin/launch_socket_server -> portgate" \
+	has portgate ./usr/bin/portgate "./usr/sbin/launch_socket_server -> ../bin/portgate" \
 		./usr/sbin/portgated ./usr/lib/$MA/portgate/libportgate-preload.so \
 		./lib/systemd/system/portgated.service ./lib/systemd/system/portgate-kernel-watch.service \
 		./usr/share/man/man1/portgate.1.gz \
