@@ -8,7 +8,8 @@
  *
  * Loops until FILE exists (checked every 64 binds), N binds (default 1000000)
  * or S seconds (default 30), whichever comes first: always bounded.  Prints
- * one line, "total=T ok=A EACCES=B other=C", and exits 0; 2 on bad usage.
+ * one line, "total=T ok=A EACCES=B other=C" (and, when C > 0, a second naming
+ * the first of those other errors), and exits 0; 2 on bad usage.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +45,7 @@ main(int argc, char **argv)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	unsigned long max = 1000000, total = 0, ok = 0, eacces = 0, other = 0;
+	int first_other = 0;
 	const char *until = NULL;
 	double seconds = 30, start;
 	int type, v6only = -1;
@@ -101,8 +103,8 @@ main(int argc, char **argv)
 			ok++;
 		else if (errno == EACCES)
 			eacces++;
-		else
-			other++;
+		else if (other++ == 0)
+			first_other = errno;
 		(void)close(fd);
 		total++;
 		if (total % 64 == 0 &&
@@ -110,5 +112,7 @@ main(int argc, char **argv)
 			break;
 	}
 	printf("total=%lu ok=%lu EACCES=%lu other=%lu\n", total, ok, eacces, other);
+	if (other > 0)
+		printf("first other error: %s\n", strerror(first_other));
 	return 0;
 }
