@@ -388,13 +388,19 @@ test_expect_success 'reload is atomic: binds during 20 reloads, not one wrong ve
 	done
 	touch "$TMP/stop"; wait
 	# Each condition says its name when it fails: the reload count, a wrong
-	# verdict (ok where EACCES is due, or the reverse), or other errors.
+	# verdict (ok where EACCES is due, or the reverse), or other errors.  A
+	# rare EADDRINUSE is no verdict (the policy answers EACCES): a granted
+	# loop met one in 335,872 binds, with no other socket on its port; the
+	# kernel also returns it when it cannot allocate a bind bucket.  More
+	# than one in 1,000 binds fails the case.
 	for l in l1 l2 l3 l4; do echo "$l: $(cat "$TMP/$l")"; done
 	{ test $n = 20 || { echo "FAILED: only $n of 20 reloads succeeded"; false; }; } &&
 	for l in l1:allow l2:deny l3:allow l4:deny; do
 		f=$TMP/${l%:*}
 		grep -q "^total=[1-9][0-9]* " "$f" || { echo "FAILED: ${l%:*} made no bind"; exit 1; }
-		grep -q " other=0$" "$f" || { echo "FAILED: ${l%:*} had errors other than EACCES"; exit 1; }
+		grep -q " other=0$" "$f" || { echo "FAILED: ${l%:*} had other errors"; exit 1; }
+		awk "{ split(\$1, t, \"=\"); split(\$4, u, \"=\"); exit !(u[2] * 1000 <= t[2]) }" "$f" ||
+			{ echo "FAILED: ${l%:*}: EADDRINUSE more than once in 1,000 binds"; exit 1; }
 		case $l in
 		*:allow) grep -q " ok=[1-9][0-9]* EACCES=0 " "$f" ;;
 		*:deny) grep -q " ok=0 EACCES=[1-9][0-9]* " "$f" ;;
@@ -477,10 +483,17 @@ test_expect_success 'watch: once the policy is fixed (renamed into place) it is 
 '
 
 # /etc is the host's: another test's useradd may cause one more reload meanwhile.
+# The watch reloads on the host's /etc/passwd too, which another run on this
+# machine changes (useradd): a burst that meets such a change is tried again, up
+# to three times.  A watch that reloads per change fails every try.
 test_expect_success 'watch: a burst of 10 changes is one reload, not 10' '
-	n=$(reloads) && i=0 &&
-	while [ $i -lt 10 ]; do echo "# $i" >>"$ETC/portgate.conf"; i=$((i + 1)); done &&
-	wait_for 10 reloads_above "$n" && sleep 1 && ! reloads_above $((n + 2))
+	for try in 1 2 3; do
+		n=$(reloads) && i=0 &&
+		while [ $i -lt 10 ]; do echo "# $i" >>"$ETC/portgate.conf"; i=$((i + 1)); done &&
+		wait_for 10 reloads_above "$n" && sleep 1 && ! reloads_above $((n + 2)) && exit 0
+		echo "try $try: $(($(reloads) - n)) reloads for 10 changes"
+	done
+	exit 1
 '
 
 test_expect_success 'watch: SIGHUP reloads at once' '
