@@ -1,16 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # demo.sh - `make demo`: portgate's main job end to end, in plain words.
-# Everything happens in a throwaway network namespace with a throwaway user
-# (pgt-demo) and a throwaway policy; all of it is removed at the end.
+# Everything happens in a throwaway network namespace with throwaway users
+# (pgt-demo-XXXXX, pgt-other-XXXXX, pgt-demod-XXXXX: a suffix of this run's own,
+# so two demos, or a demo and the tests, can overlap) and a throwaway policy.
+# What the demo users run - portgate, portgated, the preload shim - is first
+# staged with `make install DESTDIR=` into a world-readable scratch tree, so the
+# demo works from a checkout nobody else may enter (a clone under /root, or in
+# a `mktemp -d`) without loosening its permissions.  Everything this run made is
+# removed at the end, however it ends.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 B=${PORTGATE_BUILD:-$SRC/.build}
-PG=$B/portgate
 
 if [ "$(id -u)" != 0 ]; then
-	echo "demo: run as root (it creates a user and a network namespace)" >&2
+	echo "demo: run as root (it creates users and a network namespace)" >&2
 	exit 1
 fi
 
@@ -29,11 +34,36 @@ wait_http() {
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-TMP=$(mktemp -d /tmp/pgt-demo.XXXXXX)
-chmod 755 "$TMP"
+# This run's suffix: its scratch directory /tmp/pgt-demo-SUFFIX is created
+# atomically (mkdir fails if it exists), and no user or group may have its names.
+TMP=""
+made_users=""
 server_pid=""
 daemon_pid=""
 CG=""
+CG2=""
+PIN=""
+loaded=""
+i=0
+while [ -z "$TMP" ] && [ $i -lt 20 ]; do
+	i=$((i + 1))
+	suf=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-5)
+	taken=""
+	for n in pgt-demo-$suf pgt-other-$suf pgt-demod-$suf; do
+		if getent passwd "$n" >/dev/null || getent group "$n" >/dev/null; then taken=1; fi
+	done
+	[ -z "$taken" ] && mkdir -m 755 "/tmp/pgt-demo-$suf" 2>/dev/null && TMP=/tmp/pgt-demo-$suf
+done
+if [ -z "$TMP" ]; then
+	echo "demo: found no free name for this run's users and scratch directory" >&2
+	exit 1
+fi
+U=pgt-demo-$suf    # the demo user, granted port 80
+O=pgt-other-$suf   # another user, granted nothing
+D=pgt-demod-$suf   # the broker's user
+STAGE=$TMP/stage
+PIN=/sys/fs/bpf/pgt-demo-$suf
+
 stop_server() {
 	if [ -n "$server_pid" ]; then
 		kill "$server_pid" 2>/dev/null || true
@@ -41,45 +71,81 @@ stop_server() {
 	fi
 	server_pid=""
 }
+# remove_cg: end what is left in this run's scratch cgroup (only processes this
+# run put there), then remove it; at most 5 s.
+remove_cg() {
+	[ -n "$CG" ] || return 0
+	while read -r p; do
+		kill -KILL "$p"
+	done <"$CG/cgroup.procs" 2>/dev/null
+	i=0
+	while [ -d "$CG" ] && ! rmdir "$CG" 2>/dev/null && [ $i -lt 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ ! -d "$CG" ] && CG=""
+}
+# cleanup: remove exactly what this run made, whatever way it ends.
 cleanup() {
+	set +e
+	trap '' INT TERM HUP
 	stop_server
 	if [ -n "$daemon_pid" ]; then
-		kill "$daemon_pid" 2>/dev/null || true
-		wait "$daemon_pid" 2>/dev/null || true
+		kill "$daemon_pid" 2>/dev/null
+		wait "$daemon_pid" 2>/dev/null
 	fi
-	if [ -n "$CG" ] && [ -d "$CG" ]; then
-		"$PG" kernel unload --pin-dir /sys/fs/bpf/pgt-demo >/dev/null 2>&1 || true
-		while read -r p; do echo "$p" >"$CG2/cgroup.procs"; done <"$CG/cgroup.procs" 2>/dev/null
-		rmdir "$CG" 2>/dev/null || true
+	if [ -n "$loaded" ]; then
+		"$STAGE/usr/bin/portgate" kernel unload --pin-dir "$PIN" >/dev/null 2>&1
 	fi
-	for u in pgt-demo pgt-other pgt-demod; do
-		userdel "$u" >/dev/null 2>&1 || true
+	remove_cg
+	for u in $made_users; do
+		userdel "$u" >/dev/null 2>&1
 	done
-	rm -rf "$TMP"
+	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 ip link set lo up
-for u in pgt-demo pgt-other pgt-demod; do
-	userdel "$u" >/dev/null 2>&1 || true
-	useradd -M -d /nonexistent -s /usr/sbin/nologin -U "$u"
+cd "$TMP" # never run anything with the checkout as the working directory
+
+say "Staging: make install into a world-readable scratch tree, run from there"
+echo "\$ make install DESTDIR=$STAGE PREFIX=/usr"
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$SRC" -s --no-print-directory install \
+	DESTDIR="$STAGE" PREFIX=/usr B="$B" >"$TMP/install.log" 2>&1; then
+	cat "$TMP/install.log" >&2
+	exit 1
+fi
+PATH=$STAGE/usr/bin:$STAGE/usr/sbin:$PATH
+export PATH
+unset PORTGATE_PRELOAD # portgate exec finds the shim installed beside it
+echo "(portgate, portgated and the preload shim run from $STAGE/usr, first on PATH;"
+echo " the demo users can reach them wherever this checkout is)"
+
+for u in "$U" "$O" "$D"; do
+	# Listed first: a signal that arrives during useradd is handled after it.
+	made_users="$made_users $u"
+	if ! useradd -M -d /nonexistent -s /usr/sbin/nologin -U "$u"; then
+		made_users=${made_users% "$u"} # not ours: someone took the name meanwhile
+		exit 1
+	fi
 done
 export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
 
-say "A private network namespace and two ordinary users: pgt-demo and pgt-other"
-run id pgt-demo
+say "A private network namespace and two ordinary users: $U and $O"
+run id "$U"
+run id "$O"
 
-say "The administrator grants pgt-demo port 80 on 127.0.0.1, and reserves 5432 for it"
-run "$PG" allow pgt-demo tcp://127.0.0.1:80 tcp://*:5432
+say "The administrator grants $U port 80 on 127.0.0.1, and reserves 5432 for it"
+run portgate allow "$U" tcp://127.0.0.1:80 tcp://*:5432
 run cat "$TMP/etc/portgate.conf"
-run "$PG" verify
-run "$PG" list
+run portgate verify
+run portgate list
 
 say "Anyone can ask who may bind what, and why"
-run "$PG" check --user pgt-demo tcp://127.0.0.1:80
-run "$PG" check --user pgt-other tcp://127.0.0.1:80 || echo "(exit $?: denied)"
-run "$PG" check --user pgt-other tcp://*:5432 || echo "(exit $?: denied, 5432 is reserved)"
+run portgate check --user "$U" tcp://127.0.0.1:80
+run portgate check --user "$O" tcp://127.0.0.1:80 || echo "(exit $?: denied)"
+run portgate check --user "$O" tcp://*:5432 || echo "(exit $?: denied, 5432 is reserved)"
 
 cat >"$TMP/lighttpd.conf" <<CONF
 server.document-root = "$TMP/www"
@@ -87,12 +153,12 @@ server.systemd-socket-activation = "enable"
 index-file.names = ( "index.html" )
 CONF
 mkdir -p "$TMP/www"
-echo "Hello from lighttpd, running as pgt-demo on a privileged port." >"$TMP/www/index.html"
+echo "Hello from lighttpd, running as $U on a privileged port." >"$TMP/www/index.html"
 
-say "Root starts an unmodified lighttpd as pgt-demo on 127.0.0.1:80 (socket handoff, LISTEN_FDS)"
+say "Root starts an unmodified lighttpd as $U on 127.0.0.1:80 (socket handoff, LISTEN_FDS)"
 # Started directly (not through run()) so that $! is portgate, which becomes lighttpd.
-echo "\$ $PG run -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f $TMP/lighttpd.conf &"
-"$PG" run -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f "$TMP/lighttpd.conf" &
+echo "\$ portgate run -u $U -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f $TMP/lighttpd.conf &"
+portgate run -u "$U" -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f "$TMP/lighttpd.conf" &
 server_pid=$!
 wait_http
 run curl -s http://127.0.0.1/
@@ -100,40 +166,42 @@ printf '$ grep -E "^(Name|Uid|Gid|Groups|CapEff)" /proc/%s/status\n' "$server_pi
 grep -E '^(Name|Uid|Gid|Groups|CapEff)' "/proc/$server_pid/status"
 run ss -ltnp 'sport = :80'
 
-say "The policy will not hand pgt-demo's port to anybody else, even when root asks"
-run "$PG" run -u pgt-other -l tcp://127.0.0.1:80 -- /bin/true || echo "(exit $?: refused)"
+say "The policy will not hand $U's port to anybody else, even when root asks"
+run portgate run -u "$O" -l tcp://127.0.0.1:80 -- /bin/true || echo "(exit $?: refused)"
 
 say "An ordinary user without a grant is told what would make it work"
-run setpriv --reuid=pgt-other --regid=pgt-other --init-groups \
-	"$PG" run -l tcp://127.0.0.1:81 -- /bin/true || echo "(exit $?)"
+run setpriv --reuid="$O" --regid="$O" --init-groups \
+	portgate run -l tcp://127.0.0.1:81 -- /bin/true || echo "(exit $?)"
 
 stop_server
 
 say "The broker: portgated holds only CAP_NET_BIND_SERVICE and binds for permitted users"
 mkdir -p "$TMP/run"
 mkfifo "$TMP/ready"
-echo "\$ $B/portgated --socket $TMP/run/portgated.sock --user pgt-demod --ready-fd 3 &"
-"$B/portgated" --socket "$TMP/run/portgated.sock" --user pgt-demod --ready-fd 3 \
+echo "\$ portgated --socket $TMP/run/portgated.sock --user $D --ready-fd 3 &"
+portgated --socket "$TMP/run/portgated.sock" --user "$D" --ready-fd 3 \
 	3>"$TMP/ready" 2>"$TMP/portgated.log" &
 daemon_pid=$!
 timeout 10 head -n 1 "$TMP/ready" >/dev/null
 export PORTGATE_SOCKET="$TMP/run/portgated.sock"
 printf '$ grep -E "^(Uid|CapEff)" /proc/%s/status     # not root; capability 10 only\n' "$daemon_pid"
 grep -E '^(Uid|CapEff)' "/proc/$daemon_pid/status"
-run "$PG" status
+run portgate status
 
-say "pgt-demo runs an unmodified Python web server on port 80 with portgate exec (no root, no setuid)"
+say "$U runs an unmodified Python web server on port 80 with portgate exec (no root, no setuid)"
 echo "Hello from python3 -m http.server, bound through portgated." >"$TMP/www/index.html"
-echo "\$ setpriv --reuid=pgt-demo ... $PG exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 &"
-(cd "$TMP/www" && exec setpriv --reuid=pgt-demo --regid=pgt-demo --init-groups \
-	"$PG" exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 >/dev/null 2>&1) &
+echo "(portgate exec preloads the shim installed beside it:)"
+run portgate exec -q -- /usr/bin/printenv LD_PRELOAD
+echo "\$ setpriv --reuid=$U ... portgate exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 &"
+(cd "$TMP/www" && exec setpriv --reuid="$U" --regid="$U" --init-groups \
+	portgate exec -- /usr/bin/python3 -m http.server 80 --bind 127.0.0.1 >/dev/null 2>&1) &
 server_pid=$!
 wait_http
 run curl -s http://127.0.0.1/
 
-say "pgt-other tries the same port through the broker: EACCES, and a log line for the audit"
-echo "\$ setpriv --reuid=pgt-other ... $PG exec -- python3 -c 'socket.socket().bind((\"127.0.0.1\", 80))'"
-setpriv --reuid=pgt-other --regid=pgt-other --init-groups "$PG" exec -- /usr/bin/python3 -c \
+say "$O tries the same port through the broker: EACCES, and a log line for the audit"
+echo "\$ setpriv --reuid=$O ... portgate exec -- python3 -c 'socket.socket().bind((\"127.0.0.1\", 80))'"
+setpriv --reuid="$O" --regid="$O" --init-groups portgate exec -- /usr/bin/python3 -c \
 	'import socket; socket.socket().bind(("127.0.0.1", 80))' 2>&1 | tail -n 1 || true
 run grep -E "^portgated: (allow|deny) " "$TMP/portgated.log"
 stop_server
@@ -158,8 +226,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 path = os.environ["PORTGATE_BACKEND"].removeprefix("unix:")
 socketserver.UnixStreamServer(path, Handler).serve_forever()
 PY
-echo "\$ $PG proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 $TMP/unix-only.py &"
-"$PG" proxy -l tcp://127.0.0.1:80 -u pgt-demo -- /usr/bin/python3 "$TMP/unix-only.py" 2>/dev/null &
+echo "\$ portgate proxy -l tcp://127.0.0.1:80 -u $U -- /usr/bin/python3 $TMP/unix-only.py &"
+portgate proxy -l tcp://127.0.0.1:80 -u "$U" -- /usr/bin/python3 "$TMP/unix-only.py" 2>/dev/null &
 server_pid=$!
 wait_http
 run curl -s http://127.0.0.1/
@@ -168,13 +236,14 @@ stop_server
 CG2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
 	say "The kernel path: the same policy in eBPF bind hooks, for every program, even static ones"
-	CG=$CG2/pgt-demo-$$
-	mkdir "$CG"
+	mkdir "$CG2/pgt-demo-$suf"
+	CG=$CG2/pgt-demo-$suf
 	echo "(a scratch cgroup, $CG: a demo never attaches to the root cgroup)"
 	mkdir -p /sys/fs/bpf
 	mount -t bpf -o mode=0700 pgt-demo /sys/fs/bpf # private to the demo's mount namespace
 	run gcc -static -O2 -o "$TMP/static-bind" "$SRC/tests/data/static-bind.c"
-	run "$PG" kernel load --cgroup "$CG" --pin-dir /sys/fs/bpf/pgt-demo --netns /proc/self/ns/net
+	loaded=1
+	run portgate kernel load --cgroup "$CG" --pin-dir "$PIN" --netns /proc/self/ns/net
 	# in_cg CMD...: exec CMD inside the scratch cgroup (a script, so $! is CMD's pid).
 	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" && exec "$@"\n' "$CG" >"$TMP/in_cg"
 	chmod 755 "$TMP/in_cg"
@@ -184,8 +253,8 @@ if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
 		shift
 		"$TMP/in_cg" setpriv --reuid="$_u" --regid="$_u" --init-groups -- "$@"
 	}
-	echo "\$ (as pgt-demo, no wrapper) $TMP/static-bind 127.0.0.1 80 &"
-	"$TMP/in_cg" setpriv --reuid=pgt-demo --regid=pgt-demo --init-groups -- \
+	echo "\$ (as $U, no wrapper) $TMP/static-bind 127.0.0.1 80 &"
+	"$TMP/in_cg" setpriv --reuid="$U" --regid="$U" --init-groups -- \
 		"$TMP/static-bind" 127.0.0.1 80 >"$TMP/static.out" &
 	server_pid=$!
 	i=0
@@ -195,20 +264,20 @@ if [ -n "$CG2" ] && [ -e /sys/kernel/btf/vmlinux ]; then
 	done
 	run curl -s http://127.0.0.1/
 	echo
-	say "pgt-other cannot take reserved port 5432 by any address spelling"
+	say "$O cannot take reserved port 5432 by any address spelling"
 	for a in 127.0.0.1 0.0.0.0 :: ::ffff:127.0.0.1; do
-		printf '$ (as pgt-other) static-bind %s 5432: ' "$a"
-		as pgt-other "$TMP/static-bind" "$a" 5432 || true
+		printf '$ (as %s) static-bind %s 5432: ' "$O" "$a"
+		as "$O" "$TMP/static-bind" "$a" 5432 || true
 	done
-	run "$PG" kernel status --pin-dir /sys/fs/bpf/pgt-demo --netns /proc/self/ns/net || true
+	run portgate kernel status --pin-dir "$PIN" --netns /proc/self/ns/net || true
 	stop_server
-	run "$PG" kernel unload --pin-dir /sys/fs/bpf/pgt-demo
-	rmdir "$CG" 2>/dev/null || true
-	CG=""
+	run portgate kernel unload --pin-dir "$PIN"
+	loaded=""
+	remove_cg
 fi
 
 say "Service managers: portgate writes the units people otherwise write by hand"
-run "$PG" unit systemd --name demo-web -u pgt-demo -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f /etc/lighttpd/lighttpd.conf
-run "$PG" unit launchd --label org.example.demo-web -l tcp://127.0.0.1:80 -- /usr/local/bin/server
+run portgate unit systemd --name demo-web -u "$U" -l tcp://127.0.0.1:80 -- /usr/sbin/lighttpd -D -f /etc/lighttpd/lighttpd.conf
+run portgate unit launchd --label org.example.demo-web -l tcp://127.0.0.1:80 -- /usr/local/bin/server
 
-say "Done: the servers, the daemon, the users, the cgroup, the namespace and the policy are removed"
+say "Done: the servers, the daemon, the users, the cgroup, the namespace, the staged install and the policy are removed"
