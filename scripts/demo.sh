@@ -281,3 +281,11 @@ run portgate unit systemd --name demo-web -u "$U" -l tcp://127.0.0.1:80 -- /usr/
 run portgate unit launchd --label org.example.demo-web -l tcp://127.0.0.1:80 -- /usr/local/bin/server
 
 say "Done: the servers, the daemon, the users, the cgroup, the namespace, the staged install and the policy are removed"
+cat <<EOF
+
+Next, for real use (as root, in this checkout):
+    make install PREFIX=/usr/local DESTDIR=    # or the Debian package: README.md, "Install the Debian package"
+    portgate allow www-data tcp://*:80         # a policy: writes /etc/portgate/portgate.conf
+Then 'portgate kernel load' enforces it for every program on the host (Linux 5.18+ with BTF),
+and 'portgate status' says what enforces it; the other ways: README.md, "Four ways to enforce it".
+EOF
