@@ -13,6 +13,7 @@ set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 B=${PORTGATE_BUILD:-$SRC/.build}
+[ -d "$B" ] && B=$(cd "$B" && pwd) # the demo runs from its scratch directory
 
 if [ "$(id -u)" != 0 ]; then
 	echo "demo: run as root (it creates users and a network namespace)" >&2
@@ -111,6 +112,7 @@ cd "$TMP" # never run anything with the checkout as the working directory
 
 say "Staging: make install into a world-readable scratch tree, run from there"
 echo "\$ make install DESTDIR=$STAGE PREFIX=/usr"
+# A make of its own: not a sub-make of `make demo` (no jobserver is passed down).
 if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$SRC" -s --no-print-directory install \
 	DESTDIR="$STAGE" PREFIX=/usr B="$B" >"$TMP/install.log" 2>&1; then
 	cat "$TMP/install.log" >&2
