@@ -72,9 +72,15 @@ test_expect_success '  ... and receives named sockets from the installed portgat
 		-l udp://[::1]:5353 --fdname web:mdns -- "$TMP/example" >"$TMP/out" &&
 	printf "fd 3 is web\nfd 4 is mdns\n" | diff - "$TMP/out"
 '
-test_expect_code 1 'the installed launch_socket_server is in sbin, where the original installs, and is the drop-in' '
-	"$DEST/usr/sbin/launch_socket_server" 2>"$TMP/err"; rc=$?
-	cat "$TMP/err" && grep "usage: .*launch_socket_server <program>" "$TMP/err" && exit $rc
+test_expect_success 'the installed launch_socket_server is in sbin, where the original installs, and is the drop-in' '
+	{ "$DEST/usr/sbin/launch_socket_server" 2>"$TMP/err"; test $? = 1; } &&
+	cat "$TMP/err" && grep "usage: .*/usr/sbin/launch_socket_server <program>" "$TMP/err"
+'
+test_expect_success '  ... serving the socket named Socket from socket activation, a private backend for PROG' '
+	"$DEST/usr/bin/portgate" run -l 127.0.0.1:8090 --fdname Socket -- \
+		"$DEST/usr/sbin/launch_socket_server" /bin/sh -c \
+		"echo \"\$LAUNCH_DAEMON_SOCKET_NAME \$LAUNCH_PROGRAM_SOCKET_PATH\"" >"$TMP/out" &&
+	cat "$TMP/out" && grep -x "Socket /.*/portgate-proxy\.[^/]*/backend\.sock" "$TMP/out"
 '
 test_expect_success '  ... under PREFIX=/usr/local too, the link resolving from sbin to bin' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s install PREFIX=/usr/local DESTDIR="$TMP/local" \
@@ -98,6 +104,6 @@ test_expect_success 'the bash completion is installed where bash-completion look
 '
 test_expect_success 'make uninstall removes it all' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s uninstall PREFIX=/usr DESTDIR="$DEST" &&
-	test -z "$(find "$DEST" -type f)"
+	find "$DEST" ! -type d >"$TMP/left" && cat "$TMP/left" && test ! -s "$TMP/left"
 '
 test_done
