@@ -54,6 +54,14 @@ test_expect_success 'the installed portgated unit holds the reserved ports (--ho
 	! /usr/bin/python3 -c "import socket; socket.socket().bind((\"0.0.0.0\", 8080))" 2>"$TMP/err" &&
 	grep "Address already in use" "$TMP/err"
 '
+# Root's portgate run -u (the common handoff) binds directly, meets the held
+# socket (EADDRINUSE) and must ask portgated for it, as an ordinary user's does.
+test_expect_success '  ... and hands it to its owner through portgate run as root with -u' '
+	PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR= "$DEST/usr/bin/portgate" run \
+		-u "pgt-unit$SFX" -l "tcp://*:8080" -- "$HELPERS/pg-listen-check" >"$TMP/out" 2>&1 &&
+	cat "$TMP/out" && grep "family=inet6 type=stream addr=:: port=8080 listening=1" "$TMP/out" &&
+	grep "uid=0 .*bind=tcp/\[::\]:8080 dualstack=1 via=new .*hold=handed-over" "$TMP/portgated.log"
+'
 stop_portgated
 test_expect_success 'the pkg-config file names the installed prefix' '
 	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
