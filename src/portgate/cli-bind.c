@@ -149,8 +149,12 @@ cli_bind_listen(const char *text, const struct pg_spec *spec, const struct pg_bi
 	r = pg_socket_bind(b, 0, &fd);
 	if ((r == -EACCES || r == -EPERM) && !root)
 		r = bind_refused(text, spec, b, -r, &fd);
-	if (r == -EADDRINUSE && !root) {
-		/* portgated --hold may be keeping the port for us: ask before giving up. */
+	if (r == -EADDRINUSE) {
+		/*
+		 * portgated --hold may be keeping the port for us (or, as root with
+		 * -u, for the user the policy was just checked for): ask before
+		 * giving up.
+		 */
 		struct pg_broker_result res;
 
 		if (pg_broker_bind_new(NULL, b, broker_flags(b), &res) == 0 && res.error == 0) {

@@ -22,7 +22,8 @@ void cli_judge_bind(struct pg_policy *policy, const struct privdrop_target *t,
 
 /*
  * Bind b (parsed from spec, given as text) directly; when the kernel refuses
- * and we are not root, ask portgated.  Returns the new close-on-exec socket.
+ * and we are not root, or the port is in use (portgated --hold may hold it),
+ * ask portgated.  Returns the new close-on-exec socket.
  */
 int cli_bind_listen(const char *text, const struct pg_spec *spec, const struct pg_bind *b,
 		    bool root);

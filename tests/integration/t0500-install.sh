@@ -54,6 +54,14 @@ test_expect_success 'the installed portgated unit holds the reserved ports (--ho
 	! /usr/bin/python3 -c "import socket; socket.socket().bind((\"0.0.0.0\", 8080))" 2>"$TMP/err" &&
 	grep "Address already in use" "$TMP/err"
 '
+# Root's portgate run -u (the common handoff) binds directly, meets the held
+# socket (EADDRINUSE) and must ask portgated for it, as an ordinary user's does.
+test_expect_success '  ... and hands it to its owner through portgate run as root with -u' '
+	PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR= "$DEST/usr/bin/portgate" run \
+		-u "pgt-unit$SFX" -l "tcp://*:8080" -- "$HELPERS/pg-listen-check" >"$TMP/out" 2>&1 &&
+	cat "$TMP/out" && grep "family=inet6 type=stream addr=:: port=8080 listening=1" "$TMP/out" &&
+	grep "uid=0 .*bind=tcp/\[::\]:8080 dualstack=1 via=new .*hold=handed-over" "$TMP/portgated.log"
+'
 stop_portgated
 test_expect_success 'the pkg-config file names the installed prefix' '
 	grep "^prefix=/usr$" "$DEST/usr/lib/pkgconfig/portgate.pc"
@@ -72,9 +80,15 @@ test_expect_success '  ... and receives named sockets from the installed portgat
 		-l udp://[::1]:5353 --fdname web:mdns -- "$TMP/example" >"$TMP/out" &&
 	printf "fd 3 is web\nfd 4 is mdns\n" | diff - "$TMP/out"
 '
-test_expect_code 1 'the installed launch_socket_server is in sbin, where the original installs, and is the drop-in' '
-	"$DEST/usr/sbin/launch_socket_server" 2>"$TMP/err"; rc=$?
-	cat "$TMP/err" && grep "usage: .*launch_socket_server <program>" "$TMP/err" && exit $rc
+test_expect_success 'the installed launch_socket_server is in sbin, where the original installs, and is the drop-in' '
+	{ "$DEST/usr/sbin/launch_socket_server" 2>"$TMP/err"; test $? = 1; } &&
+	cat "$TMP/err" && grep "usage: .*/usr/sbin/launch_socket_server <program>" "$TMP/err"
+'
+test_expect_success '  ... serving the socket named Socket from socket activation, a private backend for PROG' '
+	"$DEST/usr/bin/portgate" run -l 127.0.0.1:8090 --fdname Socket -- \
+		"$DEST/usr/sbin/launch_socket_server" /bin/sh -c \
+		"echo \"\$LAUNCH_DAEMON_SOCKET_NAME \$LAUNCH_PROGRAM_SOCKET_PATH\"" >"$TMP/out" &&
+	cat "$TMP/out" && grep -x "Socket /.*/portgate-proxy\.[^/]*/backend\.sock" "$TMP/out"
 '
 test_expect_success '  ... under PREFIX=/usr/local too, the link resolving from sbin to bin' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s install PREFIX=/usr/local DESTDIR="$TMP/local" \
@@ -98,6 +112,6 @@ test_expect_success 'the bash completion is installed where bash-completion look
 '
 test_expect_success 'make uninstall removes it all' '
 	make -C "$PORTGATE_SRC" --no-print-directory -s uninstall PREFIX=/usr DESTDIR="$DEST" &&
-	test -z "$(find "$DEST" -type f)"
+	find "$DEST" ! -type d >"$TMP/left" && cat "$TMP/left" && test ! -s "$TMP/left"
 '
 test_done
