@@ -148,7 +148,7 @@ test_expect_success 'the kernel unit waits for the policy and falls back to port
 	grep -x "OnFailure=portgated.service" "$u" &&
 	grep -x "ExecStartPre=-/usr/bin/portgate kernel load \$PORTGATE_KERNEL_OPTS" "$u" &&
 	grep -x "ExecStart=/usr/bin/portgate kernel watch \$PORTGATE_KERNEL_OPTS" "$u" &&
-	grep -x "ExecStart=/usr/sbin/portgated --foreground" \
+	grep -x "ExecStart=/usr/sbin/portgated --foreground --hold" \
 		"$TMP/x/lib/systemd/system/portgated.service"
 '
 
