@@ -24,7 +24,6 @@ test_count=0
 test_failed=0
 _pg_users=""
 _pg_groups=""
-_pg_pids=""
 TMP=""
 
 skip_all() {
@@ -52,10 +51,6 @@ if [ "${_PG_IN_NETNS:-}" != 1 ]; then
 fi
 ip link set lo up || skip_all "cannot bring up lo in a new network namespace"
 
-# _pg_end_group: end every process of this script's group but the script:
-# what a test body started in the background (its PID never reached the
-# script), the watchdog.  None may outlive the script: one that holds prove's
-# pipe keeps prove waiting forever.  TERM first, KILL what is left after 5 s.
 # _pg_group [PID]: write to $TMP/.group the live processes of this script's
 # group but the script (and PID, and the ps that looks).
 _pg_group() {
@@ -63,6 +58,10 @@ _pg_group() {
 	awk -v g=$$ -v x="${1:-0}" '$3 == g && $1 != g && $1 != x && $4 !~ /^Z/ &&
 		!($2 == g && $5 == "ps") { print $1 }' "$TMP/.ps" >"$TMP/.group"
 }
+# _pg_end_group: end every process of this script's group but the script:
+# what a test body started in the background (its PID never reached the
+# script), the watchdog.  None may outlive the script: one that holds prove's
+# pipe keeps prove waiting forever.  TERM first, KILL what is left after 5 s.
 _pg_end_group() {
 	for _sig in TERM TERM TERM TERM TERM KILL; do
 		_pg_group
@@ -74,10 +73,17 @@ _pg_end_group() {
 	done
 }
 
+# kill_tracked: end the processes track_pid recorded, and wait for them.
+kill_tracked() {
+	[ -f "$TMP/.pids" ] || return 0
+	while read -r _p; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	done <"$TMP/.pids"
+	: >"$TMP/.pids"
+}
+
 _pg_cleanup() {
-	for p in $_pg_pids $(cat "$TMP/.pids" 2>/dev/null); do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+	kill_tracked
 	_pg_end_group
 	for u in $_pg_users; do
 		userdel "$u" >/dev/null 2>&1

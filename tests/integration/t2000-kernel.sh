@@ -47,10 +47,7 @@ PINS=/sys/fs/bpf/pgt-t2000-$$
 OWN_BPFFS=1
 
 kernel_cleanup() {
-	for p in $_pg_pids; do
-		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
-	_pg_pids=""
+	kill_tracked
 	for f in "$TMP"/srv-*; do
 		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	done
