@@ -44,47 +44,73 @@ require_cmd() {
 # Every script re-runs itself in fresh network + mount namespaces, loopback up,
 # as the leader of a process group of its own (setsid): whatever it starts, in
 # a test body or not, stays in that group, and the cleanup ends the group.
+# _pg_outer ARGS: that re-run, from a shell that stays in the caller's group
+# and passes INT and TERM on to the script's whole group, as TERM (the group,
+# started asynchronously, ignores INT).  The script, in a session of its own,
+# no longer gets the Ctrl-C that a terminal sends to its foreground group;
+# without this it ran on, detached, and died of SIGPIPE once prove was gone,
+# before its cleanup (users, $TMP, cgroups left behind).
+_pg_outer() {
+	exec 3<&0 # an asynchronous list's stdin would be /dev/null
+	_PG_IN_NETNS=1 setsid -w unshare --net --mount --propagation private -- "$0" "$@" <&3 3<&- &
+	_pg_child=$!
+	exec 3<&-
+	trap 'kill -s TERM -- "-$_pg_child" 2>/dev/null' INT TERM
+	# wait returns early when a trapped signal comes; the script may still run.
+	while :; do
+		wait "$_pg_child"
+		_rc=$?
+		kill -0 "$_pg_child" 2>/dev/null || exit "$_rc"
+	done
+}
 [ "$(id -u)" = 0 ] || skip_all "needs root (creates users and network namespaces)"
 if [ "${_PG_IN_NETNS:-}" != 1 ]; then
 	require_cmd unshare setsid ps
-	_PG_IN_NETNS=1 exec setsid -w unshare --net --mount --propagation private -- "$0" "$@"
+	_pg_outer "$@"
 fi
 ip link set lo up || skip_all "cannot bring up lo in a new network namespace"
 
-# _pg_group [PID]: write to $TMP/.group the live processes of this script's
-# group but the script (and PID, and the ps that looks).
-_pg_group() {
-	ps -e -o pid= -o ppid= -o pgid= -o stat= -o comm= >"$TMP/.ps"
-	awk -v g=$$ -v x="${1:-0}" '$3 == g && $1 != g && $1 != x && $4 !~ /^Z/ &&
-		!($2 == g && $5 == "ps") { print $1 }' "$TMP/.ps" >"$TMP/.group"
-}
 # _pg_end_group: end every process of this script's group but the script:
 # what a test body started in the background (its PID never reached the
 # script), the watchdog.  None may outlive the script: one that holds prove's
-# pipe keeps prove waiting forever.  TERM first, KILL what is left after 5 s.
+# pipe keeps prove waiting forever.  TERM each second, KILL what is left after
+# 5 s; the group is looked at every 0.1 s.
+# _pg_group [PID [TAG]]: write to $TMP/.groupTAG the live processes of this
+# script's group but the script (and PID, and the ps that looks).
+_pg_group() {
+	ps -e -o pid= -o ppid= -o pgid= -o stat= -o comm= >"$TMP/.ps${2:-}"
+	awk -v g=$$ -v x="${1:-0}" '$3 == g && $1 != g && $1 != x && $4 !~ /^Z/ &&
+		!($2 == g && $5 == "ps") { print $1 }' "$TMP/.ps${2:-}" >"$TMP/.group${2:-}"
+}
 _pg_end_group() {
-	for _sig in TERM TERM TERM TERM TERM KILL; do
-		_pg_group
-		_left=$(cat "$TMP/.group")
-		[ -n "$_left" ] || return 0
-		# shellcheck disable=SC2086 # a list of PIDs
-		kill -s $_sig $_left 2>/dev/null
-		[ $_sig = KILL ] || sleep 1
+	_i=0
+	while _pg_group && [ -s "$TMP/.group" ]; do
+		_sig=
+		[ $((_i % 10)) = 0 ] && _sig=TERM
+		[ $_i -ge 50 ] && _sig=KILL
+		# shellcheck disable=SC2046 # a list of PIDs
+		[ -n "$_sig" ] && kill -s $_sig $(cat "$TMP/.group") 2>/dev/null
+		[ "$_sig" = KILL ] && return 0
+		sleep 0.1
+		_i=$((_i + 1))
 	done
+	return 0
 }
 
-# kill_tracked: end the processes track_pid recorded, and wait for them.
+# kill_tracked: TERM the processes track_pid recorded, in order, then end
+# the rest of the group, bounded (a wait would hang on one that ignores TERM).
 kill_tracked() {
-	[ -f "$TMP/.pids" ] || return 0
-	while read -r _p; do
-		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
-	done <"$TMP/.pids"
-	: >"$TMP/.pids"
+	if [ -f "$TMP/.pids" ]; then
+		while read -r _p; do
+			kill "$_p" 2>/dev/null
+		done <"$TMP/.pids"
+		: >"$TMP/.pids"
+	fi
+	_pg_end_group
 }
 
 _pg_cleanup() {
 	kill_tracked
-	_pg_end_group
 	for u in $_pg_users; do
 		userdel "$u" >/dev/null 2>&1
 	done
@@ -102,6 +128,12 @@ _pg_cleanup() {
 trap _pg_cleanup EXIT
 trap 'exit 130' INT
 trap 'echo "# ${0##*/}: terminated"; exit 143' TERM
+# After a Ctrl-C prove is gone, and so is the read end of stdout and stderr:
+# this shell's next write ("Terminated" for the body the TERM ended, a TAP
+# line) would kill it with SIGPIPE before its cleanup.  A trap, not '' (which
+# programs would inherit): the write fails, the script goes on to its cleanup,
+# and what it runs gets SIGPIPE as usual.
+trap : PIPE
 
 TMP=$(mktemp -d /tmp/pgt.XXXXXX)
 chmod 755 "$TMP"
@@ -141,7 +173,21 @@ export STAGE PG PORTGATED HELPERS DATA
 # (default 600; a script may set PGT_TIMEOUT before it sources lib.sh) fails
 # with a "not ok" line, and everything it started is ended, instead of leaving
 # prove waiting.  TERM to the script runs its cleanup once the command it waits
-# for has ended; ending the rest of the group makes that happen.
+# for has ended; ending the rest of the group makes that happen.  What ignores
+# TERM gets KILL 10 s later; a script whose cleanup has not ended the watchdog
+# 10 s after that is killed too (its cleanup lost).
+# _pg_watch_end TAG: TERM, or KILL when TAG is KILL, to the group but the
+# script and the watchdog; then up to 10 s for the script to end.
+_pg_watch_end() {
+	_pg_group "$(cat "$TMP/.watchdog")" .wd
+	# shellcheck disable=SC2046 # a list of PIDs
+	kill -s "$1" $(cat "$TMP/.group.wd") 2>/dev/null
+	_i=0
+	while kill -0 $$ 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
 _pg_timeout=${PORTGATE_TEST_TIMEOUT:-${PGT_TIMEOUT:-600}}
 (
 	trap - EXIT INT TERM
@@ -149,10 +195,11 @@ _pg_timeout=${PORTGATE_TEST_TIMEOUT:-${PGT_TIMEOUT:-600}}
 	sleep "$_pg_timeout"
 	echo "not ok - ${0##*/} timed out after $_pg_timeout s (PORTGATE_TEST_TIMEOUT)"
 	kill -s TERM $$
-	sleep 1
-	_pg_group "$(cat "$TMP/.watchdog")"
-	# shellcheck disable=SC2046 # a list of PIDs
-	kill -s TERM $(cat "$TMP/.group") 2>/dev/null
+	_pg_watch_end TERM
+	_pg_watch_end KILL
+	echo "# ${0##*/}: its cleanup did not end either: killed"
+	kill -s KILL $$
+	_pg_watch_end KILL
 ) </dev/null &
 
 # make_group NAME: a fresh group (an old one of that name is replaced); NAME
