@@ -4,19 +4,31 @@
  * count what bind() returned, to catch a wrong verdict while the kernel
  * policy is being swapped.
  *
- *   pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--until FILE] [--max N] [--seconds S]
+ *   pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--reuseaddr 0|1] [--go FILE]
+ *                [--until FILE] [--max N] [--seconds S]
  *
- * Loops until FILE exists (checked every 64 binds), N binds (default 1000000)
- * or S seconds (default 30), whichever comes first: always bounded.  Prints
- * one line, "total=T ok=A EACCES=B EADDRINUSE=D other=C" (and, when C > 0, a
+ * Loops until N binds are counted (default 1000000), FILE of --until exists,
+ * or S seconds (default 30) have passed, whichever comes first: always
+ * bounded.  With --go, only the binds made once that FILE exists are counted
+ * (t2000 creates it before its first reload and reloads until every loop has
+ * stopped, so the counted binds all met a swap in progress).  The files are
+ * looked at every 16 binds.  Prints one line,
+ * "total=T ok=A EACCES=B EADDRINUSE=D other=C counted=G" (and, when C > 0, a
  * second naming the first of those other errors), and exits 0; 2 on bad usage.
- * EADDRINUSE is counted apart: it is no verdict of the policy, and besides a
- * real conflict the kernel also returns it when it cannot allocate a bind
- * bucket; a loop of hundreds of thousands of binds met it once (t2000).
+ *
+ * EADDRINUSE is counted apart: it is no verdict of the policy, it means that
+ * another socket holds the port.  That can be this loop's own previous
+ * socket: close() releases the port only with the last reference to the file,
+ * and a process listing /proc/PID/fd (ss -p, lsof, from any network
+ * namespace) holds one for a moment, so the release may come after the next
+ * bind().  --reuseaddr 1 (SO_REUSEADDR; none of the sockets listens) lets
+ * that bind through: the policy's verdict comes before the port check and is
+ * the same either way.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +39,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--until FILE] "
-			"[--max N] [--seconds S]\n");
+	fprintf(stderr, "usage: pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--reuseaddr 0|1] "
+			"[--go FILE] [--until FILE] [--max N] [--seconds S]\n");
 	exit(2);
 }
 
@@ -48,10 +60,12 @@ main(int argc, char **argv)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	unsigned long max = 1000000, total = 0, ok = 0, eacces = 0, inuse = 0, other = 0;
+	unsigned long counted = 0;
 	int first_other = 0;
-	const char *until = NULL;
+	const char *go = NULL, *until = NULL;
 	double seconds = 30, start;
-	int type, v6only = -1;
+	int type, v6only = -1, reuseaddr = 0;
+	bool going;
 	socklen_t len;
 	long port;
 
@@ -82,6 +96,10 @@ main(int argc, char **argv)
 			usage();
 		if (strcmp(argv[i], "--v6only") == 0)
 			v6only = atoi(argv[i + 1]) != 0;
+		else if (strcmp(argv[i], "--reuseaddr") == 0)
+			reuseaddr = atoi(argv[i + 1]) != 0;
+		else if (strcmp(argv[i], "--go") == 0)
+			go = argv[i + 1];
 		else if (strcmp(argv[i], "--until") == 0)
 			until = argv[i + 1];
 		else if (strcmp(argv[i], "--max") == 0)
@@ -92,8 +110,9 @@ main(int argc, char **argv)
 			usage();
 	}
 
+	going = go == NULL;
 	start = now();
-	while (total < max) {
+	while (counted < max) {
 		int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 
 		if (fd < 0) {
@@ -102,6 +121,9 @@ main(int argc, char **argv)
 		}
 		if (v6only >= 0)
 			(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+		if (reuseaddr)
+			(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuseaddr,
+					 sizeof(reuseaddr));
 		if (bind(fd, (struct sockaddr *)&ss, len) == 0)
 			ok++;
 		else if (errno == EACCES)
@@ -112,12 +134,16 @@ main(int argc, char **argv)
 			first_other = errno;
 		(void)close(fd);
 		total++;
-		if (total % 64 == 0 &&
-		    ((until != NULL && access(until, F_OK) == 0) || now() - start > seconds))
+		counted += going;
+		if (total % 16 != 0)
+			continue;
+		if (!going)
+			going = access(go, F_OK) == 0;
+		if ((until != NULL && access(until, F_OK) == 0) || now() - start > seconds)
 			break;
 	}
-	printf("total=%lu ok=%lu EACCES=%lu EADDRINUSE=%lu other=%lu\n", total, ok, eacces, inuse,
-	       other);
+	printf("total=%lu ok=%lu EACCES=%lu EADDRINUSE=%lu other=%lu counted=%lu\n", total, ok,
+	       eacces, inuse, other, counted);
 	if (other > 0)
 		printf("first other error: %s\n", strerror(first_other));
 	return 0;
