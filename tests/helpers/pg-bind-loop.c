@@ -5,16 +5,16 @@
  * policy is being swapped.
  *
  *   pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--reuseaddr 0|1] [--go FILE]
- *                [--until FILE] [--max N] [--seconds S]
+ *                [--progress N] [--until FILE] [--max N] [--seconds S]
  *
- * Loops until N binds are counted (default 1000000), FILE of --until exists,
- * or S seconds (default 30) have passed, whichever comes first: always
- * bounded.  With --go, only the binds made once that FILE exists are counted
- * (t2000 creates it before its first reload and reloads until every loop has
- * stopped, so the counted binds all met a swap in progress).  The files are
- * looked at every 16 binds.  Prints one line,
+ * Loops until FILE of --until exists, N binds (default 1000000) or S seconds
+ * (default 30), whichever comes first: always bounded.  The files are looked
+ * at every 16 binds.  Counts the binds made once FILE of --go exists (every
+ * bind without --go), and with --progress prints "counted N" as soon as N of
+ * them are made: t2000 creates the file before its first reload and reloads
+ * until each loop has said so.  At the end prints
  * "total=T ok=A EACCES=B EADDRINUSE=D other=C counted=G" (and, when C > 0, a
- * second naming the first of those other errors), and exits 0; 2 on bad usage.
+ * line naming the first of those other errors), and exits 0; 2 on bad usage.
  *
  * EADDRINUSE is counted apart: it is no verdict of the policy, it means that
  * another socket holds the port.  That can be this loop's own previous
@@ -40,7 +40,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: pg-bind-loop tcp|udp ADDR PORT [--v6only 0|1] [--reuseaddr 0|1] "
-			"[--go FILE] [--until FILE] [--max N] [--seconds S]\n");
+			"[--go FILE] [--progress N] [--until FILE] [--max N] [--seconds S]\n");
 	exit(2);
 }
 
@@ -60,7 +60,7 @@ main(int argc, char **argv)
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	unsigned long max = 1000000, total = 0, ok = 0, eacces = 0, inuse = 0, other = 0;
-	unsigned long counted = 0;
+	unsigned long counted = 0, progress = 0;
 	int first_other = 0;
 	const char *go = NULL, *until = NULL;
 	double seconds = 30, start;
@@ -100,6 +100,8 @@ main(int argc, char **argv)
 			reuseaddr = atoi(argv[i + 1]) != 0;
 		else if (strcmp(argv[i], "--go") == 0)
 			go = argv[i + 1];
+		else if (strcmp(argv[i], "--progress") == 0)
+			progress = strtoul(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--until") == 0)
 			until = argv[i + 1];
 		else if (strcmp(argv[i], "--max") == 0)
@@ -112,7 +114,7 @@ main(int argc, char **argv)
 
 	going = go == NULL;
 	start = now();
-	while (counted < max) {
+	while (total < max) {
 		int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 
 		if (fd < 0) {
@@ -135,6 +137,10 @@ main(int argc, char **argv)
 		(void)close(fd);
 		total++;
 		counted += going;
+		if (progress > 0 && counted == progress) {
+			printf("counted %lu\n", counted);
+			(void)fflush(stdout);
+		}
 		if (total % 16 != 0)
 			continue;
 		if (!going)
