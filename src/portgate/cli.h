@@ -63,6 +63,10 @@ struct pg_policy *cli_load_policy(void);
 /* Parse a SPEC given on the command line (shorthand allowed); usage error quotes it. */
 void cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg_spec *ret);
 
+/* --platform linux|macos: the system whose port rule check and list explain; usage error else. */
+struct pg_os_rule;
+void cli_parse_platform(const char *cmd, const char *text, struct pg_os_rule *ret);
+
 /*
  * Is portgated answering at path?  0 and, when ret_pid is not NULL, its pid
  * and user (0 and -1 where unknown), or -errno: -ENOENT no socket there,

@@ -13,40 +13,32 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "sysinfo.h"
+#include "osrule.h"
 
 /* Print one verdict line; returns true if the bind would succeed. */
 static bool
-report(const struct pg_verdict *v, const char *spec, const char *who, uid_t uid,
-       unsigned unpriv_start)
+report(const struct pg_verdict *v, const struct pg_bind *b, const char *spec, const char *who,
+       uid_t uid, const struct pg_os_rule *os)
 {
-	char why[512];
+	char why[512], note[512];
 	const char *word;
-	bool ok;
 
 	(void)pg_verdict_explain(v, why, sizeof(why));
 	switch (v->decision) {
 	case PG_ALLOW:
 		word = "allow";
-		ok = true;
 		break;
 	case PG_DENY:
 		word = "deny";
-		ok = false;
 		break;
 	case PG_UNMANAGED:
 	default:
 		word = "unmanaged";
-		ok = v->judged.port == 0 || v->judged.port >= unpriv_start || uid == 0;
 		break;
 	}
-	printf("%s: %s for %s (uid %u): %s", word, spec, who, (unsigned)uid, why);
-	if (v->decision == PG_UNMANAGED && v->reason == PG_REASON_NOT_NAMED)
-		printf(ok ? " (allowed: ports from %u need no privilege)"
-			  : " (refused: ports below %u need root or CAP_NET_BIND_SERVICE)",
-		       unpriv_start);
-	printf("\n");
-	return ok;
+	printf("%s: %s for %s (uid %u): %s%s\n", word, spec, who, (unsigned)uid, why,
+	       pg_os_check_note(os, b, v->decision, v->reason, note, sizeof(note)));
+	return uid == 0 || pg_os_check_ok(os, b, v->decision);
 }
 
 int
@@ -55,22 +47,27 @@ cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	const char *user = NULL;
 	char name[64];
 	struct pg_policy *p;
 	struct pg_cred cred;
-	unsigned unpriv_start;
+	struct pg_os_rule os;
 	bool all_ok = true;
 	int c, r;
 
+	pg_os_rule_host(&os);
 	while ((c = getopt_long(argc, argv, "+hu:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			print_usage_exit("check");
 		case 'u':
 			user = optarg;
+			break;
+		case 'P':
+			cli_parse_platform("check", optarg, &os);
 			break;
 		default:
 			usage_die("check", "unknown option");
@@ -105,12 +102,11 @@ cmd_check(int argc, char **argv)
 	}
 
 	p = cli_load_policy();
-	unpriv_start = pg_unprivileged_port_start();
 	for (int i = optind; i < argc; i++) {
 		struct pg_verdict v;
 
 		pg_policy_eval(p, &cred, &binds[i - optind], &v);
-		if (!report(&v, argv[i], name, cred.uid, unpriv_start))
+		if (!report(&v, &binds[i - optind], argv[i], name, cred.uid, &os))
 			all_ok = false;
 	}
 	free(binds);

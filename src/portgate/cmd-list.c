@@ -4,6 +4,7 @@
  * Runs as the invoking user; reads the policy, changes nothing.
  */
 #include <dirent.h>
+#include <getopt.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "osrule.h"
 
 static int
 addr_cmp(const struct pg_addr *a, const struct pg_addr *b)
@@ -105,9 +107,29 @@ cmd_list(int argc, char **argv)
 	const struct pg_rule **v;
 	struct pg_policy *p;
 
-	cli_check_help("list", argc, argv);
-	if (argc > 1)
-		usage_die("list", "unexpected argument '%s'", argv[1]);
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "platform", required_argument, NULL, 'P' },
+		{ 0 },
+	};
+	struct pg_os_rule os;
+	bool noted = false;
+	int c;
+
+	pg_os_rule_host(&os);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_usage_exit("list");
+		case 'P':
+			cli_parse_platform("list", optarg, &os);
+			break;
+		default:
+			usage_die("list", "unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_die("list", "unexpected argument '%s'", argv[optind]);
 	p = cli_load_policy();
 	if (p->nrules == 0 && p->authbind_dir == NULL) {
 		printf("no ports are managed: the policy in %s is empty\n", p->config_dir);
@@ -146,6 +168,18 @@ cmd_list(int argc, char **argv)
 		printf("%-5s %-11s %-22s %-28s %s\n", pg_proto_name(v[i]->spec.proto), ports,
 		       pg_addr_format(&v[i]->spec.addr, addr), owners, where);
 		i = j;
+	}
+	/* Where the system's own rule and the policy part ways (macOS). */
+	for (size_t i = 0; i < p->nrules; i++) {
+		const char *note = pg_os_list_note(&os, &v[i]->spec);
+		char spec[PG_SPEC_STRLEN];
+
+		if (note == NULL || (i > 0 && same_target(v[i - 1], v[i])))
+			continue;
+		if (!noted)
+			printf("\non %s, without a kernel path:\n", pg_os_name(os.os));
+		noted = true;
+		printf("  %-28s %s\n", pg_spec_format(&v[i]->spec, spec), note);
 	}
 	if (p->authbind_dir != NULL)
 		list_authbind(p->authbind_dir);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "osrule.h"
 
 struct cli_options cli;
 
@@ -18,7 +19,7 @@ struct cli_options cli;
 const struct command commands[] = {
 	{ "allow", cmd_allow, "allow PRINCIPAL SPEC...",
 	  "grant a user or @group ports in the policy" },
-	{ "check", cmd_check, "check [--user USER] SPEC...",
+	{ "check", cmd_check, "check [--user USER] [--platform linux|macos] SPEC...",
 	  "explain the verdict for a user and a listen spec" },
 	{ "deny", cmd_deny, "deny PRINCIPAL SPEC...", "remove a grant from the policy" },
 	{ "exec", cmd_exec, "exec [-u USER] [--depth N | --deep] -- PROG [ARGS...]",
@@ -28,7 +29,8 @@ const struct command commands[] = {
 	  "kernel load|unload|reload|status|watch [--cgroup PATH] [--pin-dir DIR] "
 	  "[--all-netns | --netns PATH] [--broker-user USER]",
 	  "load, swap, remove, show or keep in sync the policy in the kernel's bind hooks" },
-	{ "list", cmd_list, "list", "show the managed ports and their owners" },
+	{ "list", cmd_list, "list [--platform linux|macos]",
+	  "show the managed ports and their owners" },
 	{ "proxy", cmd_proxy,
 	  "proxy [-l SPEC... | --launchd NAME... | --inherit [--fdname NAME]] "
 	  "[--to unix:PATH|tcp:HOST:PORT|"
@@ -223,6 +225,13 @@ cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg_spec
 
 	if (pg_spec_parse(text, strlen(text), flags | PG_SPEC_SHORTHAND, ret, &err) < 0)
 		usage_die(cmd, "bad listen spec '%s': %s", text, err.msg);
+}
+
+void
+cli_parse_platform(const char *cmd, const char *text, struct pg_os_rule *ret)
+{
+	if (pg_os_rule_named(text, ret) < 0)
+		usage_die(cmd, "unknown --platform '%s': give linux or macos", text);
 }
 
 int

@@ -71,6 +71,29 @@ test_expect_success 'check: an unmanaged high port is allowed by the kernel defa
 test_expect_code 1 'check: an unmanaged low port is refused by the kernel default' '
 	$PGC check --user pgt-bob$SFX :81
 '
+test_expect_success 'check --platform macos: an unmanaged low wildcard port is open there' '
+	$PGC check --platform macos --user pgt-bob$SFX :81 >"$TMP/out" &&
+	grep "^unmanaged: :81 .*since macOS 10.14 any user may bind a port below 1024 on the wildcard address" "$TMP/out"
+'
+test_expect_code 1 '  ... but one address is not' '
+	$PGC check --platform macos --user pgt-bob$SFX 127.0.0.1:81
+'
+test_expect_success '  ... and a grant of one address says where the socket comes from' '
+	$PGC check --platform macos --user pgt-alice$SFX 127.0.0.1:80 >"$TMP/out" &&
+	grep "^allow: 127.0.0.1:80 .*get the socket from launchd.*portgated" "$TMP/out"
+'
+test_expect_success '  ... a wildcard denial is said to be unenforced there (exit 1 all the same)' '
+	{ $PGC check --platform macos --user pgt-bob$SFX 0.0.0.0:80; test $? = 1; } >"$TMP/out" &&
+	grep "^deny: 0.0.0.0:80 .*(not enforced on macOS: " "$TMP/out"
+'
+test_expect_success 'check --platform linux prints what check prints here' '
+	$PGC check --user pgt-bob$SFX :9000 >"$TMP/a" &&
+	$PGC check --platform linux --user pgt-bob$SFX :9000 >"$TMP/b" && cmp "$TMP/a" "$TMP/b" &&
+	! grep -i macos "$TMP/b"
+'
+test_expect_code 100 'check --platform with an unknown system is a usage error' '
+	$PGC check --platform windows :80
+'
 test_expect_success 'list shows each managed port with its owners and rules' '
 	$PGC list >"$TMP/out" &&
 	grep -E "^tcp +80 +127\.0\.0\.1 +pgt-alice$SFX +portgate\.conf:2$" "$TMP/out" &&
@@ -81,6 +104,14 @@ test_expect_success 'list groups owners of the same port and address' '
 	$PGC allow pgt-bob$SFX udp://*:5060 &&
 	$PGC list | grep -E "^udp +5060 +\* +@pgt-devs$SFX, pgt-bob$SFX +portgate\.conf:3, portgate\.conf:4$"
 '
+test_expect_success 'list on Linux has no platform notes; --platform macos says what macOS leaves open' '
+	! $PGC list | grep -i macos &&
+	$PGC list --platform macos >"$TMP/out" &&
+	grep "^on macOS, without a kernel path:$" "$TMP/out" &&
+	grep -E "^  tcp://127\.0\.0\.1:80 +a specific address: needs root; owners get it from launchd or portgated$" "$TMP/out" &&
+	grep -E "^  tcp://\*:8000-8099 +open to every user unless portgated holds it" "$TMP/out"
+'
+test_expect_code 100 'list takes no argument but --platform' '$PGC list extra'
 test_expect_code 1 'deny refuses to cut a grant out of a wider rule' '$PGC deny @pgt-devs$SFX :8050'
 test_expect_success '  ... naming the rule and changing nothing' '
 	cp "$ETC/portgate.conf" "$TMP/before" &&
