@@ -13,7 +13,34 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "osrule.h"
+
+static const char *
+decision_word(enum pg_decision d)
+{
+	return d == PG_ALLOW ? "allow" : d == PG_DENY ? "deny" : "unmanaged";
+}
+
+static const char *
+reason_word(enum pg_reason r)
+{
+	switch (r) {
+	case PG_REASON_PORT_ZERO:
+		return "port-zero";
+	case PG_REASON_ROOT:
+		return "root";
+	case PG_REASON_RULE:
+		return "rule";
+	case PG_REASON_AUTHBIND:
+		return "authbind";
+	case PG_REASON_NOT_OWNER:
+		return "not-owner";
+	case PG_REASON_NOT_NAMED:
+	default:
+		return "not-named";
+	}
+}
 
 /* Print one verdict line; returns true if the bind would succeed. */
 static bool
@@ -21,24 +48,62 @@ report(const struct pg_verdict *v, const struct pg_bind *b, const char *spec, co
        uid_t uid, const struct pg_os_rule *os)
 {
 	char why[512], note[512];
-	const char *word;
 
 	(void)pg_verdict_explain(v, why, sizeof(why));
-	switch (v->decision) {
-	case PG_ALLOW:
-		word = "allow";
-		break;
-	case PG_DENY:
-		word = "deny";
-		break;
-	case PG_UNMANAGED:
-	default:
-		word = "unmanaged";
-		break;
-	}
-	printf("%s: %s for %s (uid %u): %s%s\n", word, spec, who, (unsigned)uid, why,
+	printf("%s: %s for %s (uid %u): %s%s\n", decision_word(v->decision), spec, who,
+	       (unsigned)uid, why,
 	       pg_os_check_note(os, b, v->decision, v->reason, note, sizeof(note)));
 	return uid == 0 || pg_os_check_ok(os, b, v->decision);
+}
+
+/* The same as one member of the "verdicts" array of --json (portgate(1), JSON OUTPUT). */
+static bool
+report_json(struct pg_json *j, const struct pg_verdict *v, const struct pg_bind *b,
+	    const char *spec, uid_t uid, const struct pg_os_rule *os)
+{
+	char why[512], note[512], text[PG_BIND_STRLEN], rspec[PG_SPEC_STRLEN];
+	bool ok = uid == 0 || pg_os_check_ok(os, b, v->decision);
+	const char *n = pg_os_check_note(os, b, v->decision, v->reason, note, sizeof(note));
+
+	pg_json_begin_object(j, NULL);
+	pg_json_string(j, "spec", spec);
+	pg_json_string(j, "bind", pg_bind_format(b, text));
+	pg_json_string(j, "verdict", decision_word(v->decision));
+	pg_json_string(j, "reason", reason_word(v->reason));
+	pg_json_bool(j, "allowed", ok);
+	pg_json_string(j, "explanation", pg_verdict_explain(v, why, sizeof(why)));
+	/* The note without its " (" ... ")" wrapping. */
+	if (n[0] != '\0') {
+		size_t len = strlen(n);
+
+		note[len - 1] = '\0';
+		n += 2;
+	}
+	pg_json_string(j, "platform_note", n[0] != '\0' ? n : NULL);
+	if (v->rule != NULL) {
+		pg_json_begin_object(j, "rule");
+		pg_json_string(j, "file", v->rule->file);
+		pg_json_int(j, "line", v->rule->line);
+		pg_json_int(j, "col", v->rule->col);
+		pg_json_string(j, "principal", v->rule->principal);
+		pg_json_string(j, "spec", pg_spec_format(&v->rule->spec, rspec));
+		pg_json_end_object(j);
+	} else {
+		pg_json_null(j, "rule");
+	}
+	if (v->reason == PG_REASON_AUTHBIND) {
+		pg_json_begin_object(j, "authbind");
+		pg_json_string(j, "file", v->authbind.path);
+		if (v->authbind.line > 0)
+			pg_json_int(j, "line", v->authbind.line);
+		else
+			pg_json_null(j, "line");
+		pg_json_end_object(j);
+	} else {
+		pg_json_null(j, "authbind");
+	}
+	pg_json_end_object(j);
+	return ok;
 }
 
 int
@@ -48,6 +113,7 @@ cmd_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "platform", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'J' },
 		{ 0 },
 	};
 	const char *user = NULL;
@@ -55,6 +121,8 @@ cmd_check(int argc, char **argv)
 	struct pg_policy *p;
 	struct pg_cred cred;
 	struct pg_os_rule os;
+	struct pg_json j;
+	bool json = false;
 	bool all_ok = true;
 	int c, r;
 
@@ -68,6 +136,9 @@ cmd_check(int argc, char **argv)
 			break;
 		case 'P':
 			cli_parse_platform("check", optarg, &os);
+			break;
+		case 'J':
+			json = true;
 			break;
 		default:
 			usage_die("check", "unknown option");
@@ -102,12 +173,32 @@ cmd_check(int argc, char **argv)
 	}
 
 	p = cli_load_policy();
+	if (json) {
+		pg_json_init(&j, stdout);
+		pg_json_begin_object(&j, NULL);
+		pg_json_string(&j, "user", name);
+		pg_json_int(&j, "uid", cred.uid);
+		pg_json_string(&j, "platform", os.os == PG_OS_MACOS ? "macos" : "linux");
+		pg_json_int(&j, "unprivileged_port_start", os.unpriv_start);
+		pg_json_begin_array(&j, "verdicts");
+	}
 	for (int i = optind; i < argc; i++) {
 		struct pg_verdict v;
+		bool ok;
 
 		pg_policy_eval(p, &cred, &binds[i - optind], &v);
-		if (!report(&v, &binds[i - optind], argv[i], name, cred.uid, &os))
-			all_ok = false;
+		if (json)
+			ok = report_json(&j, &v, &binds[i - optind], argv[i], cred.uid, &os);
+		else
+			ok = report(&v, &binds[i - optind], argv[i], name, cred.uid, &os);
+		all_ok = all_ok && ok;
+	}
+	if (json) {
+		pg_json_end_array(&j);
+		pg_json_bool(&j, "allowed", all_ok);
+		pg_json_end_object(&j);
+		if ((r = pg_json_finish(&j)) < 0)
+			die_errno(EXIT_TEMPFAIL, -r, "write the JSON answer");
 	}
 	free(binds);
 	pg_policy_free(p);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "json.h"
 #include "osrule.h"
 
 static int
@@ -61,8 +62,29 @@ short_file(const struct pg_policy *p, const char *file)
 	return file;
 }
 
+/* One file of the authbind tree as a member of --json's "authbind" "entries". */
 static void
-list_authbind(const char *dir)
+authbind_json(struct pg_json *j, const char *kind, const char *name, const char *file,
+	      const struct stat *st, const char *group)
+{
+	char mode[8];
+
+	pg_json_begin_object(j, NULL);
+	pg_json_string(j, "kind", kind);
+	pg_json_string(j, "name", name);
+	pg_json_string(j, "file", file);
+	if (st != NULL) {
+		(void)snprintf(mode, sizeof(mode), "%04o", (unsigned)(st->st_mode & 07777));
+		pg_json_string(j, "mode", mode);
+		pg_json_int(j, "uid", st->st_uid);
+		pg_json_string(j, "group", group);
+	}
+	pg_json_end_object(j);
+}
+
+/* The authbind tree's files: table rows, or with j the members of an array. */
+static void
+list_authbind(const char *dir, struct pg_json *j)
 {
 	static const char *const subdirs[] = { "byport", "byaddr", "byuid" };
 
@@ -84,12 +106,21 @@ list_authbind(const char *dir)
 			(void)snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
 			if (stat(file, &st) < 0)
 				continue;
+			if (i == 2 && j != NULL) {
+				authbind_json(j, subdirs[i], de->d_name, file, NULL, NULL);
+				continue;
+			}
 			if (i == 2) {
 				printf("%-5s %-11s %-22s %-28s %s\n", "any", "(lines)", "(lines)",
 				       de->d_name[0] == '!' ? de->d_name + 1 : de->d_name, file);
 				continue;
 			}
 			g = getgrgid(st.st_gid);
+			if (j != NULL) {
+				authbind_json(j, subdirs[i], de->d_name, file, &st,
+					      g ? g->gr_name : NULL);
+				continue;
+			}
 			(void)snprintf(grp, sizeof(grp), "x-bit %04o uid %u %s",
 				       (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
 				       g ? g->gr_name : "?");
@@ -101,6 +132,57 @@ list_authbind(const char *dir)
 	}
 }
 
+/* --json: the same as the table (portgate(1), JSON OUTPUT). */
+static int
+list_json(const struct pg_policy *p, const struct pg_rule **v, const struct pg_os_rule *os)
+{
+	struct pg_json j;
+
+	pg_json_init(&j, stdout);
+	pg_json_begin_object(&j, NULL);
+	pg_json_string(&j, "config_dir", p->config_dir);
+	pg_json_string(&j, "platform", os->os == PG_OS_MACOS ? "macos" : "linux");
+	pg_json_begin_array(&j, "ports");
+	for (size_t i = 0; i < p->nrules;) {
+		char addr[64];
+		size_t k;
+
+		pg_json_begin_object(&j, NULL);
+		pg_json_string(&j, "proto", pg_proto_name(v[i]->spec.proto));
+		pg_json_int(&j, "port_lo", v[i]->spec.port_lo);
+		pg_json_int(&j, "port_hi", v[i]->spec.port_hi);
+		pg_json_string(&j, "address", pg_addr_format(&v[i]->spec.addr, addr));
+		pg_json_begin_array(&j, "owners");
+		for (k = i; k < p->nrules && same_target(v[i], v[k]); k++)
+			pg_json_string(&j, NULL, v[k]->principal);
+		pg_json_end_array(&j);
+		pg_json_begin_array(&j, "rules");
+		for (k = i; k < p->nrules && same_target(v[i], v[k]); k++) {
+			pg_json_begin_object(&j, NULL);
+			pg_json_string(&j, "file", v[k]->file);
+			pg_json_int(&j, "line", v[k]->line);
+			pg_json_end_object(&j);
+		}
+		pg_json_end_array(&j);
+		pg_json_string(&j, "platform_note", pg_os_list_note(os, &v[i]->spec));
+		pg_json_end_object(&j);
+		i = k;
+	}
+	pg_json_end_array(&j);
+	if (p->authbind_dir != NULL) {
+		pg_json_begin_object(&j, "authbind");
+		pg_json_string(&j, "dir", p->authbind_dir);
+		pg_json_begin_array(&j, "entries");
+		list_authbind(p->authbind_dir, &j);
+		pg_json_end_array(&j);
+		pg_json_end_object(&j);
+	} else {
+		pg_json_null(&j, "authbind");
+	}
+	pg_json_end_object(&j);
+	return pg_json_finish(&j);
+}
+
 int
 cmd_list(int argc, char **argv)
 {
@@ -110,11 +192,12 @@ cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "platform", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'J' },
 		{ 0 },
 	};
 	struct pg_os_rule os;
-	bool noted = false;
-	int c;
+	bool noted = false, json = false;
+	int c, r;
 
 	pg_os_rule_host(&os);
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -124,6 +207,9 @@ cmd_list(int argc, char **argv)
 		case 'P':
 			cli_parse_platform("list", optarg, &os);
 			break;
+		case 'J':
+			json = true;
+			break;
 		default:
 			usage_die("list", "unknown option");
 		}
@@ -131,7 +217,7 @@ cmd_list(int argc, char **argv)
 	if (optind < argc)
 		usage_die("list", "unexpected argument '%s'", argv[optind]);
 	p = cli_load_policy();
-	if (p->nrules == 0 && p->authbind_dir == NULL) {
+	if (p->nrules == 0 && p->authbind_dir == NULL && !json) {
 		printf("no ports are managed: the policy in %s is empty\n", p->config_dir);
 		pg_policy_free(p);
 		return EXIT_OK;
@@ -141,6 +227,14 @@ cmd_list(int argc, char **argv)
 	for (size_t i = 0; i < p->nrules; i++)
 		v[i] = &p->rules[i];
 	qsort(v, p->nrules, sizeof(*v), rule_cmp);
+	if (json) {
+		r = list_json(p, v, &os);
+		free(v);
+		pg_policy_free(p);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r, "write the JSON answer");
+		return EXIT_OK;
+	}
 
 	printf("%-5s %-11s %-22s %-28s %s\n", "PROTO", "PORT", "ADDRESS", "OWNERS", "RULES");
 	for (size_t i = 0; i < p->nrules;) {
@@ -182,7 +276,7 @@ cmd_list(int argc, char **argv)
 		printf("  %-28s %s\n", pg_spec_format(&v[i]->spec, spec), note);
 	}
 	if (p->authbind_dir != NULL)
-		list_authbind(p->authbind_dir);
+		list_authbind(p->authbind_dir, NULL);
 	free(v);
 	pg_policy_free(p);
 	return EXIT_OK;

@@ -19,7 +19,7 @@ struct cli_options cli;
 const struct command commands[] = {
 	{ "allow", cmd_allow, "allow PRINCIPAL SPEC...",
 	  "grant a user or @group ports in the policy" },
-	{ "check", cmd_check, "check [--user USER] [--platform linux|macos] SPEC...",
+	{ "check", cmd_check, "check [--user USER] [--platform linux|macos] [--json] SPEC...",
 	  "explain the verdict for a user and a listen spec" },
 	{ "deny", cmd_deny, "deny PRINCIPAL SPEC...", "remove a grant from the policy" },
 	{ "exec", cmd_exec, "exec [-u USER] [--depth N | --deep] -- PROG [ARGS...]",
@@ -29,7 +29,7 @@ const struct command commands[] = {
 	  "kernel load|unload|reload|status|watch [--cgroup PATH] [--pin-dir DIR] "
 	  "[--all-netns | --netns PATH] [--broker-user USER]",
 	  "load, swap, remove, show or keep in sync the policy in the kernel's bind hooks" },
-	{ "list", cmd_list, "list [--platform linux|macos]",
+	{ "list", cmd_list, "list [--platform linux|macos] [--json]",
 	  "show the managed ports and their owners" },
 	{ "proxy", cmd_proxy,
 	  "proxy [-l SPEC... | --launchd NAME... | --inherit [--fdname NAME]] "

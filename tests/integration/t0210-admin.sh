@@ -112,6 +112,52 @@ test_expect_success 'list on Linux has no platform notes; --platform macos says 
 	grep -E "^  tcp://\*:8000-8099 +open to every user unless portgated holds it" "$TMP/out"
 '
 test_expect_code 100 'list takes no argument but --platform' '$PGC list extra'
+# json_keys FILE PATH KEYS: the JSON in FILE parses, and the object at PATH (a
+# python subscript such as ["verdicts"][0]) has exactly the keys KEYS, sorted.
+json_keys() {
+	/usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+obj = eval("doc" + sys.argv[2])
+got = " ".join(sorted(obj))
+if got != sys.argv[3]:
+    sys.exit("keys at %s: %s, want %s" % (sys.argv[2], got, sys.argv[3]))
+' "$@"
+}
+test_expect_success 'check --json: one document, the keys portgate(1) documents' '
+	{ $PGC check --json --user pgt-alice$SFX 127.0.0.1:80 :81 >"$TMP/out.json"; test $? = 1; } &&
+	/usr/bin/python3 -m json.tool "$TMP/out.json" >/dev/null &&
+	json_keys "$TMP/out.json" "" "allowed platform uid unprivileged_port_start user verdicts" &&
+	json_keys "$TMP/out.json" "[\"verdicts\"][0]" \
+		"allowed authbind bind explanation platform_note reason rule spec verdict" &&
+	json_keys "$TMP/out.json" "[\"verdicts\"][0][\"rule\"]" "col file line principal spec" &&
+	/usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d[\"verdicts\"]
+assert d[\"user\"] == \"pgt-alice$SFX\" and d[\"allowed\"] is False, d
+assert (v[0][\"verdict\"], v[0][\"reason\"], v[0][\"allowed\"]) == (\"allow\", \"rule\", True), v[0]
+assert v[0][\"rule\"][\"line\"] == 2 and v[0][\"rule\"][\"spec\"] == \"tcp://127.0.0.1:80\", v[0]
+assert (v[1][\"verdict\"], v[1][\"reason\"], v[1][\"allowed\"], v[1][\"rule\"]) == (\"unmanaged\", \"not-named\", False, None), v[1]
+" "$TMP/out.json"
+'
+test_expect_code 1 '  ... with the same exit status as without' '
+	$PGC check --json --user pgt-alice$SFX 127.0.0.1:80 :81 >/dev/null
+'
+test_expect_success 'list --json: the table as one document' '
+	$PGC list --json >"$TMP/out.json" &&
+	json_keys "$TMP/out.json" "" "authbind config_dir platform ports" &&
+	json_keys "$TMP/out.json" "[\"ports\"][0]" \
+		"address owners platform_note port_hi port_lo proto rules" &&
+	/usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = [(p[\"proto\"], p[\"port_lo\"], p[\"port_hi\"], p[\"address\"], p[\"owners\"]) for p in d[\"ports\"]]
+assert (\"tcp\", 80, 80, \"127.0.0.1\", [\"pgt-alice$SFX\"]) in rows, rows
+assert (\"tcp\", 8000, 8099, \"*\", [\"@pgt-devs$SFX\"]) in rows, rows
+assert d[\"authbind\"] is None
+" "$TMP/out.json"
+'
 test_expect_code 1 'deny refuses to cut a grant out of a wider rule' '$PGC deny @pgt-devs$SFX :8050'
 test_expect_success '  ... naming the rule and changing nothing' '
 	cp "$ETC/portgate.conf" "$TMP/before" &&
@@ -168,7 +214,11 @@ test_expect_code 1 '  ... and refuses a user the tree does not grant' '
 '
 test_expect_success '  ... which verify and list mention' '
 	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC verify | grep "authbind tree $TMP/authbind" &&
-	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC list | grep -E "^any +81 +\* .*byport/81$"
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC list | grep -E "^any +81 +\* .*byport/81$" &&
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC list --json >"$TMP/out.json" &&
+	json_keys "$TMP/out.json" "[\"authbind\"][\"entries\"][0]" "file group kind mode name uid" &&
+	PORTGATE_AUTHBIND_DIR="$TMP/authbind" $PGC check --json --user pgt-bob$SFX :81 >"$TMP/out.json" &&
+	json_keys "$TMP/out.json" "[\"verdicts\"][0][\"authbind\"]" "file line"
 '
 test_expect_success 'no temporary files are left behind' '
 	test -z "$(find "$ETC" -name "*.conf.*")"
