@@ -11,6 +11,7 @@
 #ifndef PG_CLI_H
 #define PG_CLI_H
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -47,6 +48,12 @@ _noreturn_ void die_errno(int code, int err, const char *fmt, ...) _printf_(3, 4
 /* "portgate: MSG" plus the command's synopsis and a pointer to --help; exit 100. */
 _noreturn_ void usage_die(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 void warnx(const char *fmt, ...) _printf_(1, 2);
+
+/* The command named name in commands[], or NULL. */
+const struct command *cli_find_command(const char *name);
+
+/* "usage: portgate ...", the commands with their summaries, and the exit codes. */
+void cli_print_overview(FILE *f);
 
 /* Print a command's usage to stdout (for --help) and exit 0. */
 _noreturn_ void print_usage_exit(const char *cmd);
