@@ -131,6 +131,17 @@ parse_listen(struct unit_options *o, const char *text)
 	o->listen = unit_xreallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
 	l = &o->listen[o->nlisten++];
 	*l = (struct unit_listen){ .text = text };
+	if (strncmp(text, "unix:", 5) == 0) {
+		/* A UNIX stream socket: launchd's SockPathName (unit-launchd.c checks it). */
+		if (o->kind != UNIT_LAUNCHD)
+			usage_die("unit",
+				  "%s cannot express listen spec '%s' yet: unix:PATH is "
+				  "for 'portgate unit launchd'",
+				  o->kindname, text);
+		l->path = text + 5;
+		l->spec.proto = PG_PROTO_TCP;
+		return;
+	}
 	cli_parse_spec("unit", text, 0, &l->spec);
 	if (l->spec.port_lo != l->spec.port_hi)
 		usage_die("unit",
@@ -164,6 +175,13 @@ parse_options(int argc, char **argv, struct unit_options *o)
 		{ "install", no_argument, NULL, 'I' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "output-dir", required_argument, NULL, 'o' },
+		{ "env", required_argument, NULL, 'E' },
+		{ "chdir", required_argument, NULL, 'C' },
+		{ "stdout", required_argument, NULL, 'O' },
+		{ "stderr", required_argument, NULL, 'R' },
+		{ "socket-mode", required_argument, NULL, 'M' },
+		{ "launch-socket-server", no_argument, NULL, 'S' },
+		{ "portgated", no_argument, NULL, 'G' },
 		{ 0 },
 	};
 	const char **listen = NULL;
@@ -221,6 +239,35 @@ parse_options(int argc, char **argv, struct unit_options *o)
 		case 'f':
 			o->force = true;
 			break;
+		case 'E':
+			o->env = unit_xreallocarray(o->env, o->nenv + 1, sizeof(*o->env));
+			o->env[o->nenv++] = optarg;
+			only = "launchd";
+			break;
+		case 'C':
+			o->chdir = optarg;
+			only = "launchd";
+			break;
+		case 'O':
+			o->stdout_path = optarg;
+			only = "launchd";
+			break;
+		case 'R':
+			o->stderr_path = optarg;
+			only = "launchd";
+			break;
+		case 'M':
+			o->sock_mode = optarg;
+			only = "launchd";
+			break;
+		case 'S':
+			o->lss = true;
+			only = "launchd";
+			break;
+		case 'G':
+			o->portgated = true;
+			only = "launchd";
+			break;
 		case ':':
 			usage_die("unit", "option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -233,6 +280,14 @@ parse_options(int argc, char **argv, struct unit_options *o)
 	if (optind < argc)
 		o->argv = argv + optind;
 
+	if (o->portgated && o->agent)
+		usage_die("unit", "--portgated makes a daemon (portgated runs as root on macOS): "
+				  "not with --agent");
+	if (o->portgated) {
+		o->daemon = true;
+		if (o->label == NULL)
+			o->label = UNIT_PORTGATED_LABEL;
+	}
 	if (launchd && o->agent && o->daemon)
 		usage_die("unit", "give either --agent or --daemon, not both");
 	if (launchd && !o->daemon)
@@ -262,15 +317,23 @@ parse_options(int argc, char **argv, struct unit_options *o)
 	if (o->force && !o->install && o->output_dir == NULL)
 		usage_die("unit", "--force replaces installed files: it needs %s",
 			  launchd ? "--install" : "--output-dir");
-	if (o->to != NULL && !o->proxy)
-		usage_die("unit", "--to '%s' names the proxy's backend: it needs --proxy", o->to);
+	if (o->proxy && o->lss)
+		usage_die("unit", "give either --proxy or --launch-socket-server, not both");
+	if (o->to != NULL && !o->proxy && !o->lss)
+		usage_die("unit", "--to '%s' names the proxy's backend: it needs --proxy%s", o->to,
+			  launchd ? " or --launch-socket-server" : "");
 	if (o->to != NULL)
 		unit_check_text("--to", o->to);
-	if (o->argv == NULL && !(o->proxy && o->to != NULL))
+	if (o->portgated && (o->proxy || o->lss || o->user != NULL || nlisten > 0 ||
+			     o->argv != NULL || o->nnames > 0))
+		usage_die("unit", "--portgated takes no -l, --fdname, -u, --proxy, "
+				  "--launch-socket-server or PROG: portgated binds for its "
+				  "clients, as root");
+	if (o->argv == NULL && !((o->proxy || o->lss) && o->to != NULL) && !o->portgated)
 		usage_die("unit", "missing PROG: give it after '--'");
 	for (char **a = o->argv; a != NULL && *a != NULL; a++)
 		unit_check_text("argument", *a);
-	if (nlisten == 0)
+	if (nlisten == 0 && !o->portgated)
 		usage_die("unit", "no sockets: give -l SPEC");
 	if (o->nnames > 0 && o->nnames != nlisten)
 		usage_die("unit", "--fdname gives %zu names for %zu sockets from -l", o->nnames,
@@ -413,6 +476,7 @@ options_free(struct unit_options *o)
 	free(o->names);
 	free(o->listen);
 	free(o->user);
+	free(o->env);
 }
 
 int
@@ -433,6 +497,8 @@ cmd_unit(int argc, char **argv)
 			  argv[1]);
 	o.kindname = argv[1];
 	parse_options(argc - 1, argv + 1, &o);
+	if (o.kind == UNIT_LAUNCHD)
+		unit_launchd_check(&o);
 	r = o.kind == UNIT_LAUNCHD ? unit_run_launchd(&o) : unit_run_systemd(&o);
 	options_free(&o);
 	return r;

@@ -15,6 +15,9 @@
 
 #include "spec.h"
 
+/* The label of portgated's own LaunchDaemon (--portgated without --label). */
+#define UNIT_PORTGATED_LABEL "org.portgate.portgated"
+
 enum unit_kind { UNIT_LAUNCHD, UNIT_SYSTEMD };
 
 struct unit_listen {
@@ -40,6 +43,15 @@ struct unit_options {
 	char **copies; /* the --fdname arguments the names point into */
 	size_t ncopies;
 	char **argv; /* PROG ARGS..., NULL-terminated; NULL if none */
+	/* launchd only */
+	bool lss;	  /* --launch-socket-server */
+	bool portgated;	  /* --portgated */
+	const char **env; /* --env NAME=VALUE, in order */
+	size_t nenv;
+	const char *chdir;	 /* --chdir DIR */
+	const char *stdout_path; /* --stdout FILE */
+	const char *stderr_path; /* --stderr FILE */
+	const char *sock_mode;	 /* --socket-mode MODE, as given */
 };
 
 void *unit_xreallocarray(void *p, size_t n, size_t size);
@@ -66,6 +78,8 @@ FILE *unit_open_buf(char **buf, size_t *len);
 void unit_close_buf(FILE *f);
 void unit_emit(const char *buf, size_t len);
 
+/* The launchd options' own checks, after the shared ones; usage errors exit 100. */
+void unit_launchd_check(struct unit_options *o);
 int unit_run_launchd(struct unit_options *o);
 int unit_run_systemd(struct unit_options *o);
 

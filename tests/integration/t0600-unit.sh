@@ -24,17 +24,19 @@ test_expect_success 'launchd: v4, v6, * and udp parse as a plist' '
 '
 test_expect_success '  ... IPv4 spec: node, family, port, stream' '
 	plist "$TMP/a.plist" "p[\"Sockets\"][\"Listeners\"] == {\"SockNodeName\": \"127.0.0.1\",
-		\"SockFamily\": \"IPv4\", \"SockServiceName\": \"80\", \"SockType\": \"stream\"}"
+		\"SockFamily\": \"IPv4\", \"SockServiceName\": \"80\", \"SockType\": \"stream\",
+		\"SockProtocol\": \"TCP\"}"
 '
 test_expect_success '  ... IPv6 spec: bare address, IPv6' '
 	plist "$TMP/a.plist" "p[\"Sockets\"][\"Listeners2\"] == {\"SockNodeName\": \"::1\",
-		\"SockFamily\": \"IPv6\", \"SockServiceName\": \"443\", \"SockType\": \"stream\"}"
+		\"SockFamily\": \"IPv6\", \"SockServiceName\": \"443\", \"SockType\": \"stream\",
+		\"SockProtocol\": \"TCP\"}"
 '
 test_expect_success '  ... * has no node and no family' '
 	plist "$TMP/a.plist" "p[\"Sockets\"][\"Listeners3\"] == {\"SockServiceName\": \"8080\",
-		\"SockType\": \"stream\"}"
+		\"SockType\": \"stream\", \"SockProtocol\": \"TCP\"}"
 '
-test_expect_success '  ... udp is dgram' '
+test_expect_success '  ... udp is dgram, without SockProtocol (TCP is its one documented value)' '
 	plist "$TMP/a.plist" "p[\"Sockets\"][\"Listeners4\"] == {\"SockNodeName\": \"0.0.0.0\",
 		\"SockFamily\": \"IPv4\", \"SockServiceName\": \"53\", \"SockType\": \"dgram\"}"
 '
@@ -60,6 +62,130 @@ test_expect_success 'launchd --proxy --fdname: portgate proxy, names grouped' '
 	plist "$TMP/p.plist" "p[\"ProgramArguments\"][1:] == [\"proxy\", \"--launchd\", \"web\",
 		\"--to\", \"unix:/tmp/b.sock\", \"--\", \"/usr/bin/python3\"] and
 		[s[\"SockNodeName\"] for s in p[\"Sockets\"][\"web\"]] == [\"127.0.0.1\", \"::1\"]"
+'
+test_expect_success 'launchd unix:PATH --socket-mode: SockPathName, SockPathMode in decimal' '
+	$L -l unix:/var/run/web.sock --socket-mode 0660 -l 127.0.0.1:80 --fdname web:web \
+		-- /usr/bin/python3 >"$TMP/u.plist" &&
+	plist "$TMP/u.plist" "p[\"Sockets\"][\"web\"][0] == {\"SockPathName\": \"/var/run/web.sock\",
+		\"SockPathMode\": 432, \"SockType\": \"stream\"} and
+		p[\"Sockets\"][\"web\"][1][\"SockNodeName\"] == \"127.0.0.1\""
+'
+test_expect_success 'launchd --env --chdir --stdout --stderr: the job keys, escaped' '
+	$L -l :80 --env "GREETING=a<b&c\"d" --env EMPTY= --env X_1=y=z --chdir /srv/w\&x \
+		--stdout /var/log/out.log --stderr /var/log/err.log -- /usr/bin/python3 >"$TMP/e.plist" &&
+	plist "$TMP/e.plist" "p[\"EnvironmentVariables\"] == {\"GREETING\": \"a<b&c\\\"d\",
+		\"EMPTY\": \"\", \"X_1\": \"y=z\"} and p[\"WorkingDirectory\"] == \"/srv/w&x\" and
+		p[\"StandardOutPath\"] == \"/var/log/out.log\" and
+		p[\"StandardErrorPath\"] == \"/var/log/err.log\""
+'
+test_expect_success '  ... --stdout alone leaves standard error in the default log' '
+	$L -l :80 --stdout /var/log/out.log -- /usr/bin/python3 >"$TMP/e2.plist" &&
+	plist "$TMP/e2.plist" "p[\"StandardOutPath\"] == \"/var/log/out.log\" and
+		p[\"StandardErrorPath\"] == \"$HOME/Library/Logs/com.example.web.log\" and
+		\"EnvironmentVariables\" not in p and \"WorkingDirectory\" not in p"
+'
+# A portgate laid out as make install does: launch_socket_server and portgated in ../sbin.
+mkdir -p "$TMP/pfx/bin" && cp "$PG" "$TMP/pfx/bin/portgate"
+LI="$TMP/pfx/bin/portgate unit launchd --label com.example.web"
+test_expect_success 'launchd --launch-socket-server - : the README plist, backend over TCP' '
+	$LI --launch-socket-server --to tcp:127.0.0.1:8080 -l 0.0.0.0:80 >"$TMP/l1.plist" &&
+	plist "$TMP/l1.plist" "p[\"ProgramArguments\"] == [\"$TMP/pfx/sbin/launch_socket_server\", \"-\"]
+		and list(p[\"Sockets\"]) == [\"Socket\"] and
+		p[\"Sockets\"][\"Socket\"][\"SockNodeName\"] == \"0.0.0.0\" and
+		p[\"Sockets\"][\"Socket\"][\"SockServiceName\"] == \"80\" and
+		p[\"EnvironmentVariables\"] == {\"LAUNCH_PROGRAM_TCP_ADDRESS\": \"127.0.0.1:8080\"}"
+'
+test_expect_success '  ... PROG, a UNIX backend, another socket name, a daemon for a user' '
+	$LI --launch-socket-server --daemon -u www:staff --to unix:/var/run/my.sock \
+		-l 0.0.0.0:80 -l "[::]:80" --fdname Web:Web --env A=b \
+		-- /usr/local/bin/myserver arg1 >"$TMP/l2.plist" &&
+	plist "$TMP/l2.plist" "p[\"ProgramArguments\"] == [\"$TMP/pfx/sbin/launch_socket_server\",
+		\"/usr/local/bin/myserver\", \"arg1\"] and len(p[\"Sockets\"][\"Web\"]) == 2 and
+		p[\"EnvironmentVariables\"] == {\"LAUNCH_PROGRAM_SOCKET_PATH\": \"/var/run/my.sock\",
+		\"LAUNCH_DAEMON_SOCKET_NAME\": \"Web\", \"A\": \"b\"} and p[\"UserName\"] == \"www\""
+'
+test_expect_success '  ... from a build tree: launch_socket_server beside portgate' '
+	$L --launch-socket-server -l :80 -- /usr/local/bin/myserver >"$TMP/l3.plist" &&
+	plist "$TMP/l3.plist" "p[\"ProgramArguments\"] == [\"${PG%/*}/launch_socket_server\",
+		\"/usr/local/bin/myserver\"] and \"EnvironmentVariables\" not in p"
+'
+test_expect_success 'launchd --portgated: the broker as a LaunchDaemon, as root' '
+	"$TMP/pfx/bin/portgate" unit launchd --portgated >"$TMP/g.plist" &&
+	plist "$TMP/g.plist" "p[\"Label\"] == \"org.portgate.portgated\" and
+		p[\"ProgramArguments\"] == [\"$TMP/pfx/sbin/portgated\", \"--foreground\", \"--hold\",
+		\"--socket\", \"/run/portgate/portgated.sock\"] and p[\"RunAtLoad\"] is True and
+		p[\"KeepAlive\"] is True and \"UserName\" not in p and \"Sockets\" not in p and
+		p[\"StandardOutPath\"] == p[\"StandardErrorPath\"] == \"/var/log/portgated.log\""
+'
+test_expect_success '  ... --daemon is implied; --label and --stderr are taken' '
+	$L --portgated --daemon --label org.example.pgd --stderr /var/log/pgd.err >"$TMP/g2.plist" &&
+	plist "$TMP/g2.plist" "p[\"Label\"] == \"org.example.pgd\" and
+		p[\"StandardErrorPath\"] == \"/var/log/pgd.err\""
+'
+
+# refused TEXT ARGS...: portgate unit launchd ARGS exits 100, its message has TEXT.
+refused() {
+	_t=$1
+	shift
+	"$PG" unit launchd "$@" >/dev/null 2>"$TMP/err"
+	_rc=$?
+	[ "$_rc" = 100 ] || { echo "exit $_rc, expected 100"; cat "$TMP/err"; return 1; }
+	grep -F -- "$_t" "$TMP/err" >/dev/null || { echo "stderr lacks: $_t"; cat "$TMP/err"; return 1; }
+}
+B="--label com.example.web -l :80"
+test_expect_success 'launchd refuses --env without =' '
+	refused "bad --env '"'"'X'"'"': expected NAME=VALUE" $B --env X -- /bin/true'
+test_expect_success 'launchd refuses an --env NAME that is not a variable name' '
+	refused "bad --env '"'"'1X=2'"'"': NAME is letters, digits and" $B --env 1X=2 -- /bin/true &&
+	refused "bad --env '"'"'=v'"'"': NAME is letters" $B --env =v -- /bin/true &&
+	refused "bad --env '"'"'A-B=v'"'"': NAME is letters" $B --env A-B=v -- /bin/true'
+test_expect_success 'launchd refuses an --env NAME given twice' '
+	refused "--env A is given twice" $B --env A=1 --env A=2 -- /bin/true'
+test_expect_success 'launchd refuses an --env value with a control character' '
+	refused "bad --env" $B --env "A=$(printf "x\\001")" -- /bin/true'
+test_expect_success 'launchd refuses relative --chdir, --stdout, --stderr and unix:PATH' '
+	refused "bad --chdir '"'"'srv'"'"': launchd needs an absolute path" $B --chdir srv -- /bin/true &&
+	refused "bad --stdout '"'"'o.log'"'"': launchd needs an absolute path" $B --stdout o.log -- /bin/true &&
+	refused "bad --stderr '"'"'e.log'"'"': launchd needs an absolute path" $B --stderr e.log -- /bin/true &&
+	refused "bad listen spec '"'"'unix:w.sock'"'"': launchd needs an absolute path" \
+		--label com.example.web -l unix:w.sock -- /bin/true'
+test_expect_success 'launchd refuses a UNIX socket path longer than macOS takes' '
+	refused "a UNIX socket path is at most 103 bytes" --label com.example.web \
+		-l "unix:/$(printf "%0103d" 0)" -- /bin/true'
+test_expect_success 'launchd refuses a bad --socket-mode, and one without unix:PATH' '
+	refused "bad --socket-mode '"'"'0999'"'"': an octal mode" --label com.example.web \
+		-l unix:/w.sock --socket-mode 0999 -- /bin/true &&
+	refused "bad --socket-mode '"'"'1777'"'"'" --label com.example.web \
+		-l unix:/w.sock --socket-mode 1777 -- /bin/true &&
+	refused "--socket-mode is for UNIX sockets" $B --socket-mode 0600 -- /bin/true'
+test_expect_success 'launchd --launch-socket-server refuses what the drop-in cannot serve' '
+	refused "bad --to '"'"'udp:127.0.0.1:53'"'"' for --launch-socket-server" \
+		$B --launch-socket-server --to udp:127.0.0.1:53 &&
+	refused "bad --to '"'"'unix:rel.sock'"'"' for --launch-socket-server" \
+		$B --launch-socket-server --to unix:rel.sock &&
+	refused "serves the sockets of one name: --fdname gives '"'"'a'"'"' and '"'"'b'"'"'" \
+		$B -l :81 --fdname a:b --launch-socket-server -- /bin/true &&
+	refused "forwards TCP connections: listen spec '"'"'udp://0.0.0.0:53'"'"' is UDP" \
+		--label com.example.web -l udp://0.0.0.0:53 --launch-socket-server -- /bin/true &&
+	refused "--env LAUNCH_PROGRAM_SOCKET_PATH: --launch-socket-server sets it" \
+		$B --launch-socket-server --env LAUNCH_PROGRAM_SOCKET_PATH=/x -- /bin/true &&
+	refused "give either --proxy or --launch-socket-server" \
+		$B --proxy --launch-socket-server -- /bin/true &&
+	refused "missing PROG" $B --launch-socket-server'
+test_expect_success 'launchd --portgated refuses sockets, PROG, -u and --agent' '
+	refused "--portgated takes no -l" --portgated -l :80 &&
+	refused "--portgated takes no -l" --portgated -- /bin/true &&
+	refused "--portgated takes no -l" --portgated -u www &&
+	refused "--portgated makes a daemon" --portgated --agent'
+test_expect_success 'systemd refuses unix:PATH and the launchd-only options' '
+	"$PG" unit systemd --name web -l unix:/w.sock -- /bin/true 2>"$TMP/err"; test $? = 100 &&
+	grep "systemd cannot express listen spec .unix:/w.sock. yet" "$TMP/err" &&
+	for o in "--env A=b" "--chdir /" "--stdout /x" "--stderr /x" "--socket-mode 0600" \
+		--launch-socket-server --portgated; do
+		# shellcheck disable=SC2086 # an option and its argument
+		"$PG" unit systemd --name web -l :80 $o -- /bin/true 2>"$TMP/err"; test $? = 100 &&
+		grep "is for .portgate unit launchd. only" "$TMP/err" || exit 1
+	done
 '
 test_expect_code 100 'launchd refuses a port range' '$L -l :80-90 -- /bin/true'
 test_expect_success '  ... quoting the spec' '
