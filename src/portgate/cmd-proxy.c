@@ -979,15 +979,16 @@ cmd_proxy(int argc, char **argv)
 /*
  * The launch_socket_server drop-in (portgate invoked under that name):
  * "launch_socket_server PROG [ARGS...]" or "launch_socket_server -", mapped
- * onto "portgate proxy --inherit --fdname NAME [--to ...] [-- PROG ARGS...]".
- * The sockets come from socket activation (LISTEN_FDS), those named
- * $LAUNCH_DAEMON_SOCKET_NAME (default "Socket") in LISTEN_FDNAMES, or all of
- * them when there are no names.  The backend is $LAUNCH_PROGRAM_TCP_ADDRESS
- * (HOST:PORT, first), else $LAUNCH_PROGRAM_SOCKET_PATH, else a socket in a
- * fresh private directory told to PROG.  $PORTGATE_PROXY_PROTOCOL=v1|v2 sends
- * the client's address.  $PORTGATE_LOGIN_SHELL=1, or a PROG that is the
- * original's login_wrapper helper (".../launch_socket_server/login_wrapper",
- * which need not exist), runs PROG through the user's login shell
+ * onto "portgate proxy --inherit --fdname NAME [--to ...] [-- PROG ARGS...]"
+ * when sockets were passed by socket activation (LISTEN_FDS: those named
+ * $LAUNCH_DAEMON_SOCKET_NAME, default "Socket", in LISTEN_FDNAMES, or all of
+ * them when there are no names), else onto "portgate proxy --launchd NAME
+ * ...": launchd's sockets of that name, as the original takes them.  The backend is
+ * $LAUNCH_PROGRAM_TCP_ADDRESS (HOST:PORT, first), else $LAUNCH_PROGRAM_SOCKET_PATH, else a socket
+ * in a fresh private directory told to PROG.  $PORTGATE_PROXY_PROTOCOL=v1|v2 sends the client's
+ * address.  $PORTGATE_LOGIN_SHELL=1, or a PROG that is the original's login_wrapper helper
+ * (".../launch_socket_server/login_wrapper", which need not exist), runs PROG through the user's
+ * login shell
  * (--login-shell).  Runs as the invoking user (launchd's UserName).
  */
 
@@ -1056,15 +1057,19 @@ cmd_launch_socket_server(int argc, char **argv)
 	}
 
 	/*
-	 * proxy --inherit --fdname NAME [--to TO] [--proxy-protocol V]
-	 * [--login-shell] [-- PROG ARGS...]
+	 * proxy --inherit --fdname NAME | --launchd NAME, [--to TO]
+	 * [--proxy-protocol V] [--login-shell] [-- PROG ARGS...]
 	 */
 	args = calloc((size_t)argc + 11, sizeof(*args));
 	if (args == NULL)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "launch_socket_server: allocate memory");
 	args[n++] = (char *)"proxy";
-	args[n++] = (char *)"--inherit";
-	args[n++] = (char *)"--fdname";
+	if (getenv("LISTEN_FDS") != NULL) {
+		args[n++] = (char *)"--inherit";
+		args[n++] = (char *)"--fdname";
+	} else {
+		args[n++] = (char *)"--launchd";
+	}
 	args[n++] = name;
 	if (to != NULL) {
 		args[n++] = (char *)"--to";

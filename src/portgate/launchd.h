@@ -52,9 +52,9 @@ pg_launchd_strerror(int err, const char *name, char *buf, size_t size)
 }
 
 /*
- * Why fd cannot be served, or NULL when it is a listening TCP socket or a
- * bound UDP socket.  launchd hands over a socket that is not listening when
- * another process holds the port.
+ * Why fd cannot be served, or NULL when it is a listening TCP or UNIX stream
+ * socket (SockPathName) or a bound UDP socket.  launchd hands over a socket
+ * that is not listening when another process holds the port.
  */
 static inline const char *
 pg_launchd_fd_problem(int fd)
@@ -66,14 +66,17 @@ pg_launchd_fd_problem(int fd)
 	/* SO_TYPE, not SO_PROTOCOL: macOS has no SO_PROTOCOL. */
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
-	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) ||
-	    (type != SOCK_STREAM && type != SOCK_DGRAM))
-		return "is not a TCP or UDP socket";
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6 && ss.ss_family != AF_UNIX) ||
+	    (type != SOCK_STREAM && type != SOCK_DGRAM) ||
+	    (ss.ss_family == AF_UNIX && type != SOCK_STREAM))
+		return "is not a TCP, UDP or UNIX stream socket";
 	if (type == SOCK_DGRAM)
 		return NULL; /* launchd binds datagram sockets; there is nothing to listen */
 	len = sizeof(on);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0 || !on)
-		return "is a TCP socket that is not listening: the port is probably in use";
+		return ss.ss_family == AF_UNIX ? "is a UNIX socket that is not listening"
+					       : "is a TCP socket that is not listening: the port "
+						 "is probably in use";
 	return NULL;
 }
 

@@ -148,4 +148,30 @@ test_expect_success 'proxy --launchd: still serving after the failed takes' '
 	test "$(curl -sS --max-time 20 http://127.0.0.1:80/)" = "hello from launchd"
 '
 
+# --- the launch_socket_server drop-in without LISTEN_FDS: launchd's sockets ------
+
+D3=$TMP/launchd3.sock
+start_double "$D3" "Socket=tcp://127.0.0.1:81" "Web=tcp://127.0.0.1:82"
+mkdir -p "$TMP/bin" && ln -s "$PG" "$TMP/bin/launch_socket_server"
+LSS=$TMP/bin/launch_socket_server
+
+test_expect_success 'launch_socket_server -: launchd'"'"'s Socket, as the original takes it' '
+	PORTGATE_LAUNCHD_DOUBLE=$D3 LAUNCH_PROGRAM_TCP_ADDRESS=127.0.0.1:8000 "$LSS" - \
+		2>"$TMP/lss1.err" &
+	track_pid $! &&
+	test "$(curl -sS --max-time 5 --retry 50 --retry-delay 0 --retry-max-time 15 --retry-all-errors \
+		http://127.0.0.1:81/)" = "hello from launchd"
+'
+test_expect_success '  ... LAUNCH_DAEMON_SOCKET_NAME names another' '
+	PORTGATE_LAUNCHD_DOUBLE=$D3 LAUNCH_DAEMON_SOCKET_NAME=Web \
+		LAUNCH_PROGRAM_TCP_ADDRESS=127.0.0.1:8000 "$LSS" - 2>"$TMP/lss2.err" &
+	track_pid $! &&
+	test "$(curl -sS --max-time 5 --retry 50 --retry-delay 0 --retry-max-time 15 --retry-all-errors \
+		http://127.0.0.1:82/)" = "hello from launchd"
+'
+test_expect_success '  ... not started by launchd (nor socket-activated) is ESRCH, exit 111' '
+	{ LAUNCH_PROGRAM_TCP_ADDRESS=127.0.0.1:8000 "$LSS" - 2>"$ERR"; test $? = 111; } &&
+	err_has "proxy: --launchd '"'"'Socket'"'"': not started by launchd (launchctl), so there are no launchd sockets"
+'
+
 test_done
