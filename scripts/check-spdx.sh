@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bad=0
 for f in $(git ls-files -- '*.[ch]' '*.sh' '*.in' '*.map' '*.mk' Makefile \
 	'man/*' 'contrib/*' '.ci/*' 'debian/rules' 'debian/*.post*' 'debian/*.pre*' \
-	'etc/*' ':!tests/data/*' ':!tests/fuzz/corpus/*'); do
+	'etc/*' 'tests/helpers/pg-*' ':!tests/data/*' ':!tests/fuzz/corpus/*'); do
 	[ -f "$f" ] || continue
 	want="SPDX-License-Identifier: BSD-2-Clause"
 	case "$f" in *.bpf.c) want="SPDX-License-Identifier: BSD-2-Clause OR GPL-2.0-only" ;; esac

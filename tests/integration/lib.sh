@@ -161,6 +161,10 @@ done
 for _f in "$PORTGATE_BUILD"/tests/helpers/pg-*; do
 	case $_f in *.o | *.d) ;; *) [ -x "$_f" ] && cp -p "$_f" "$STAGE/tests/helpers/" ;; esac
 done
+# Helpers that are scripts (pg-launchd-standin) come from the source tree.
+for _f in "$PORTGATE_SRC"/tests/helpers/pg-*; do
+	case $_f in *.c) ;; *) [ -x "$_f" ] && cp -p "$_f" "$STAGE/tests/helpers/" ;; esac
+done
 cp -Rp "$PORTGATE_SRC/tests/data" "$STAGE/data"
 chmod -R a+rX "$STAGE"
 PG=$STAGE/portgate
