@@ -176,13 +176,12 @@ check_lss_to(const char *to)
 		  to);
 }
 
-static long sock_mode = -1; /* --socket-mode, parsed */
-
 void
 unit_launchd_check(struct unit_options *o)
 {
 	bool any_path = false;
 
+	o->sock_mode_bits = -1;
 	for (size_t i = 0; i < o->nenv; i++) {
 		size_t len = env_name_len(o->env[i]);
 
@@ -230,9 +229,9 @@ unit_launchd_check(struct unit_options *o)
 		char *end;
 
 		errno = 0;
-		sock_mode = strtol(o->sock_mode, &end, 8);
+		o->sock_mode_bits = strtol(o->sock_mode, &end, 8);
 		if (o->sock_mode[0] < '0' || o->sock_mode[0] > '7' || *end != '\0' || errno != 0 ||
-		    sock_mode > 0777)
+		    o->sock_mode_bits > 0777)
 			usage_die("unit",
 				  "bad --socket-mode '%s': an octal mode up to 0777, such "
 				  "as 0660",
@@ -353,7 +352,7 @@ gen_sockets(FILE *f, const struct unit_options *o, const char **names, size_t nn
 			fputs("    <array>\n", f);
 		for (size_t j = 0; j < o->nlisten; j++)
 			if (strcmp(o->listen[j].name, names[i]) == 0)
-				plist_sock(f, count > 1 ? 3 : 2, &o->listen[j], sock_mode);
+				plist_sock(f, count > 1 ? 3 : 2, &o->listen[j], o->sock_mode_bits);
 		if (count > 1)
 			fputs("    </array>\n", f);
 	}

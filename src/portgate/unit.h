@@ -52,6 +52,7 @@ struct unit_options {
 	const char *stdout_path; /* --stdout FILE */
 	const char *stderr_path; /* --stderr FILE */
 	const char *sock_mode;	 /* --socket-mode MODE, as given */
+	long sock_mode_bits;	 /* ... parsed by unit_launchd_check(); -1: none */
 };
 
 void *unit_xreallocarray(void *p, size_t n, size_t size);
