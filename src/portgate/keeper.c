@@ -599,6 +599,24 @@ build_env(struct keeper *k, char **envp)
 	return 0;
 }
 
+/*
+ * Close every fd from first on: what portgate inherited is not the keeper's
+ * to hold for the life of the service (a pipe of whoever started it, say).
+ */
+static void
+close_from(int first)
+{
+	long max;
+
+	if (close_range((unsigned)first, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (long fd = first; fd < max; fd++)
+		(void)close((int)fd);
+}
+
 static int
 keeper_setup(struct keeper *k, char **envp)
 {
@@ -606,6 +624,7 @@ keeper_setup(struct keeper *k, char **envp)
 	sigset_t *mask = &k->mask;
 	int r;
 
+	close_from(PG_LISTEN_FDS_START + (int)k->nfds);
 	/* The sockets stay ours; each child clears close-on-exec on its copies. */
 	for (size_t i = 0; i < k->nfds; i++)
 		if (fcntl(PG_LISTEN_FDS_START + (int)i, F_SETFD, FD_CLOEXEC) < 0)
@@ -677,6 +696,8 @@ keeper_run(const struct keeper_options *o, size_t nfds, char **argv, char **envp
 		}
 		run_timers(&k, pg_now_us());
 	}
+	if (k.stopping)
+		warnx("keep: exiting %d", k.status);
 	/* Signals that come from now on are held, as the exit status is decided. */
 	(void)pg_sigsource_detach(k.sig, &k.mask);
 	closep(&k.evfd);
