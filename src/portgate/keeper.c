@@ -12,13 +12,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,20 +34,8 @@ extern char **environ;
 #define USEC		  1000000ULL
 #define KEEP_DELAY_CAP_US (30 * USEC) /* the back-off stops doubling here */
 #define KEEP_RESET_US	  (10 * USEC) /* a run this long resets the back-off */
-#define KEEP_SECONDS_MAX  86400.0
-#define KEEP_NOTIFY_BURST 64 /* notify messages read per wakeup */
-#define KEEP_IGNORED_LOGS 10 /* messages from strangers logged, then every 1000th */
-
-static const struct {
-	const char *name;
-	int sig;
-} signals[] = {
-	{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-	{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "ALRM", SIGALRM },
-	{ "CONT", SIGCONT }, { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
-};
-
-static const char *const restart_names[] = { "no", "on-failure", "always" };
+#define KEEP_NOTIFY_BURST 64	      /* notify messages read per wakeup */
+#define KEEP_IGNORED_LOGS 10	      /* messages from strangers logged, then every 1000th */
 
 struct child {
 	pid_t pid;	   /* 0: none */
@@ -81,118 +67,6 @@ struct keeper {
 	unsigned long ignored;
 };
 
-static const char *
-signame(int sig, char buf[static 16])
-{
-	for (size_t i = 0; i < nitems(signals); i++)
-		if (signals[i].sig == sig) {
-			(void)snprintf(buf, 16, "SIG%s", signals[i].name);
-			return buf;
-		}
-	(void)snprintf(buf, 16, "signal %d", sig);
-	return buf;
-}
-
-static uint64_t
-parse_seconds(const char *opt, const char *arg, double min)
-{
-	char *end;
-	double d;
-
-	errno = 0;
-	d = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !isfinite(d) || d < min ||
-	    d > KEEP_SECONDS_MAX)
-		usage_die("run", "bad %s '%s': expected seconds, %g to %g", opt, arg, min,
-			  KEEP_SECONDS_MAX);
-	return (uint64_t)(d * (double)USEC + 0.5);
-}
-
-static int
-parse_signal(const char *arg)
-{
-	const char *name = strncasecmp(arg, "SIG", 3) == 0 ? arg + 3 : arg;
-	char *end;
-	long n;
-
-	for (size_t i = 0; i < nitems(signals); i++)
-		if (strcasecmp(name, signals[i].name) == 0)
-			return signals[i].sig;
-	n = strtol(arg, &end, 10);
-	if (end != arg && *end == '\0' && n > 0 && n < NSIG)
-		return (int)n;
-	usage_die("run", "bad --stop-signal '%s': expected a name (TERM, QUIT, INT...) or a number",
-		  arg);
-}
-
-void
-keeper_options_init(struct keeper_options *o)
-{
-	*o = (struct keeper_options){
-		.restart = KEEP_RESTART_ON_FAILURE,
-		.restart_delay_us = USEC / 10,
-		.stop_signal = SIGTERM,
-		.stop_timeout_us = 10 * USEC,
-		.ready_after_us = USEC,
-		.ready_timeout_us = 30 * USEC,
-	};
-}
-
-bool
-keeper_parse_option(struct keeper_options *o, int c, const char *arg)
-{
-	static const char *const names[] = { "--keep",	       "--restart",	 "--restart-delay",
-					     "--stop-signal",  "--stop-timeout", "--ready",
-					     "--ready-timeout" };
-	size_t i;
-
-	if (c < KEEP_OPT_KEEP || c > KEEP_OPT_READY_TIMEOUT)
-		return false;
-	if (c != KEEP_OPT_KEEP && o->first == NULL)
-		o->first = names[c - KEEP_OPT_KEEP];
-	switch (c) {
-	case KEEP_OPT_KEEP:
-		o->keep = true;
-		break;
-	case KEEP_OPT_RESTART:
-		for (i = 0; i < nitems(restart_names); i++)
-			if (strcmp(arg, restart_names[i]) == 0)
-				break;
-		if (i == nitems(restart_names))
-			usage_die("run", "bad --restart '%s': expected no, on-failure or always",
-				  arg);
-		o->restart = (enum keeper_restart)i;
-		break;
-	case KEEP_OPT_RESTART_DELAY:
-		o->restart_delay_us = parse_seconds("--restart-delay", arg, 0.001);
-		break;
-	case KEEP_OPT_STOP_SIGNAL:
-		o->stop_signal = parse_signal(arg);
-		break;
-	case KEEP_OPT_STOP_TIMEOUT:
-		o->stop_timeout_us = parse_seconds("--stop-timeout", arg, 0);
-		break;
-	case KEEP_OPT_READY:
-		o->ready_notify = strcmp(arg, "notify") == 0;
-		if (!o->ready_notify && strcmp(arg, "adopt") == 0)
-			usage_die("run", "--ready=adopt needs --adopt, which is not there yet");
-		if (!o->ready_notify)
-			o->ready_after_us = parse_seconds("--ready", arg, 0);
-		break;
-	case KEEP_OPT_READY_TIMEOUT:
-		o->ready_timeout_us = parse_seconds("--ready-timeout", arg, 0.001);
-		break;
-	}
-	return true;
-}
-
-void
-keeper_check_options(const struct keeper_options *o)
-{
-	if (!o->keep && o->first != NULL)
-		usage_die("run", "%s needs --keep", o->first);
-}
-
 /* "exited with status N" or "was killed by signal N (SIGX)". */
 static const char *
 describe(int st, char buf[static 64])
@@ -202,7 +76,7 @@ describe(int st, char buf[static 64])
 	if (WIFEXITED(st))
 		(void)snprintf(buf, 64, "exited with status %d", WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
-		(void)snprintf(buf, 64, "was killed by %s%s", signame(WTERMSIG(st), name),
+		(void)snprintf(buf, 64, "was killed by %s%s", keeper_signame(WTERMSIG(st), name),
 			       WCOREDUMP(st) ? " (core dumped)" : "");
 	else
 		(void)snprintf(buf, 64, "ended (wait status %#x)", (unsigned)st);
@@ -323,7 +197,8 @@ promote(struct keeper *k, const char *how)
 
 	if (k->cur.pid > 0)
 		warnx("keep: new PROG pid %d is ready (%s); stopping the old pid %d with %s",
-		      (int)k->next.pid, how, (int)k->cur.pid, signame(k->o->stop_signal, name));
+		      (int)k->next.pid, how, (int)k->cur.pid,
+		      keeper_signame(k->o->stop_signal, name));
 	else
 		warnx("keep: new PROG pid %d is ready (%s)", (int)k->next.pid, how);
 	stop_prog(k, &k->cur);
@@ -335,7 +210,7 @@ promote(struct keeper *k, const char *how)
 static void
 cur_ended(struct keeper *k, int st, uint64_t now)
 {
-	const char *policy = restart_names[k->o->restart];
+	const char *policy = keeper_restart_names[k->o->restart];
 	uint64_t ran = now - k->cur.started;
 	pid_t pid = k->cur.pid;
 	bool failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
@@ -439,15 +314,15 @@ on_stop(struct keeper *k, int sig)
 	char name[16], stop[16];
 
 	if (k->stopping) {
-		warnx("keep: %s: already stopping", signame(sig, name));
+		warnx("keep: %s: already stopping", keeper_signame(sig, name));
 		return;
 	}
 	k->stopping = true;
 	k->restart_at = 0;
 	k->final_pid = k->cur.pid;
 	if (k->cur.pid > 0)
-		warnx("keep: %s: stopping PROG pid %d with %s", signame(sig, name), (int)k->cur.pid,
-		      signame(k->o->stop_signal, stop));
+		warnx("keep: %s: stopping PROG pid %d with %s", keeper_signame(sig, name),
+		      (int)k->cur.pid, keeper_signame(k->o->stop_signal, stop));
 	else if (!k->done)
 		k->status = 128 + sig;
 	stop_prog(k, &k->cur);
@@ -551,7 +426,7 @@ run_timers(struct keeper *k, uint64_t now)
 			continue;
 		warnx("keep: PROG pid %d still runs %g s after %s; sending SIGKILL",
 		      (int)k->old[i].pid, secs(k->o->stop_timeout_us),
-		      signame(k->o->stop_signal, name));
+		      keeper_signame(k->o->stop_signal, name));
 		(void)kill(k->old[i].pid, SIGKILL);
 		k->old[i].deadline = 0;
 	}

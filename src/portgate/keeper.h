@@ -49,6 +49,12 @@ enum {
 		"ready-timeout", required_argument, NULL, KEEP_OPT_READY_TIMEOUT                   \
 	}
 
+/* "no", "on-failure", "always", by enum keeper_restart. */
+extern const char *const keeper_restart_names[];
+
+/* "SIGTERM" for SIGTERM, "signal N" for a signal without a name here. */
+const char *keeper_signame(int sig, char buf[static 16]);
+
 /* The defaults: on-failure, 0.1 s, SIGTERM, 10 s, ready after 1 s, 30 s. */
 void keeper_options_init(struct keeper_options *o);
 
