@@ -23,6 +23,7 @@
 #include "broker.h"
 #include "cli-bind.h"
 #include "cli.h"
+#include "keeper.h"
 #include "launchd.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
@@ -61,7 +62,8 @@ struct run_options {
 	size_t nnames;
 	const char **launchd; /* --launchd arguments */
 	size_t nlaunchd;
-	char **argv; /* PROG ARGS... */
+	struct keeper_options keeper; /* --keep and its options */
+	char **argv;		      /* PROG ARGS... */
 };
 
 struct env {
@@ -197,12 +199,16 @@ parse_options(int argc, char **argv, struct run_options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "fdname", required_argument, NULL, 'F' },
 		{ "launchd", required_argument, NULL, 'L' },
+		KEEPER_LONG_OPTIONS,
 		{ 0 },
 	};
 	int c;
 
 	opterr = 0;
+	keeper_options_init(&o->keeper);
 	while ((c = getopt_long(argc, argv, "+:hu:E:l:", opts, NULL)) != -1) {
+		if (keeper_parse_option(&o->keeper, c, optarg))
+			continue;
 		switch (c) {
 		case 'h':
 			print_usage_exit("run");
@@ -236,6 +242,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 			usage_die("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	keeper_check_options(&o->keeper);
 	if (optind >= argc)
 		usage_die("run", "missing PROG: give it after '--'");
 	o->argv = argv + optind;
@@ -466,13 +473,18 @@ cmd_run(int argc, char **argv)
 		free(names);
 		die_errno(EXIT_TEMPFAIL, -r, "move the sockets to fds 3-%zu", 2 + nsocks);
 	}
-	/* LISTEN_PID is our own pid: this process becomes PROG, there is no fork. */
+	/* LISTEN_PID is our own pid: this process becomes PROG (with --keep each child writes its
+	 * own). */
 	r = pg_listen_env_format(getpid(), nsocks, named || o.nnames ? names : NULL, listen_env);
 	free(names);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "set LISTEN_FDS for '%s'", o.argv[0]);
 	for (size_t i = 0; i < 3 && listen_env[i] != NULL; i++)
 		env_put(&env, listen_env[i]);
+
+	/* --keep: stay, hold the sockets and run PROG in children (keeper.c). */
+	if (o.keeper.keep)
+		return keeper_run(&o.keeper, nsocks, o.argv, env.v);
 
 	/* execvp() searches the PATH PROG will see, which for -u is the safe one. */
 	environ = env.v;
