@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "broker.h"
 #include "macro.h"
 #include "preload.h"
@@ -195,6 +196,20 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	int entry_errno = errno, kernel_errno, r;
 	bool debug_line;
 
+	/* Adopt mode first: a held socket is the answer even where the kernel would bind. */
+	r = pg_adopt_bind(fd, sa, len);
+	if (r == 1) {
+		if (debugging())
+			debug("bind(fd %d): adopted the socket held for this address", fd);
+		return 0;
+	}
+	if (r < 0) {
+		if (debugging())
+			debug("bind(fd %d): a held socket matches but could not be adopted (%s)",
+			      fd, errname(-r));
+		errno = -r;
+		return -1;
+	}
 	if (real_bind()(fd, sa, len) == 0)
 		return 0;
 	if (errno != EACCES && errno != EADDRINUSE)
@@ -329,6 +344,7 @@ shim_init(void)
 	int saved = errno;
 
 	(void)real_bind();
+	pg_adopt_init();
 	count_generation();
 	errno = saved;
 }

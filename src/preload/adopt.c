@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * adopt.c - the shim's adopt mode; see adopt.h and portgate-preload(8).
+ * Runs inside foreign programs: silent, errno-preserving, no allocation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adopt.h"
+
+/*
+ * The held fds, read from the environment once by pg_adopt_init() while the
+ * program is loaded (one thread), read-only afterwards.
+ */
+static int held[PG_ADOPT_MAX];
+static int nheld;
+
+void
+pg_adopt_init(void)
+{
+	const char *s = getenv(PG_ADOPT_ENV);
+	int saved = errno;
+
+	while (s != NULL && *s != '\0' && nheld < PG_ADOPT_MAX) {
+		char *end;
+		long fd;
+		struct stat st;
+
+		errno = 0;
+		fd = strtol(s, &end, 10);
+		if (errno != 0 || end == s || fd < 0 || fd > 65535 || (*end != ',' && *end != '\0'))
+			break; /* not ours to judge: adopt what was read so far */
+		if (fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			held[nheld++] = (int)fd;
+		s = *end == ',' ? end + 1 : end;
+	}
+	errno = saved;
+}
+
+/* The port and address of sa, compared as bind() would see them. */
+static bool
+same_address(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	if (a->sa_family != b->ss_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0 &&
+	       x->sin6_scope_id == y->sin6_scope_id;
+}
+
+static int
+int_opt(int fd, int level, int name, int *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	return getsockopt(fd, level, name, ret, &len);
+}
+
+/* Does held socket h serve a bind() of fd (of type, family) to sa? */
+static bool
+held_matches(int h, int fd, int type, const struct sockaddr *sa)
+{
+	struct sockaddr_storage hs;
+	socklen_t hlen = sizeof(hs);
+	int htype, v6a, v6b, listening;
+
+	if (h == fd || getsockname(h, (struct sockaddr *)&hs, &hlen) < 0 || !same_address(sa, &hs))
+		return false;
+	if (int_opt(h, SOL_SOCKET, SO_TYPE, &htype) < 0 || htype != type)
+		return false;
+	if (sa->sa_family == AF_INET6 &&
+	    (int_opt(h, IPPROTO_IPV6, IPV6_V6ONLY, &v6a) < 0 ||
+	     int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6b) < 0 || (v6a != 0) != (v6b != 0)))
+		return false;
+	/* A stream socket is held listening; anything else is not ours to give. */
+	return type != SOCK_STREAM ||
+	       (int_opt(h, SOL_SOCKET, SO_ACCEPTCONN, &listening) == 0 && listening);
+}
+
+int
+pg_adopt_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_storage own;
+	socklen_t olen = sizeof(own);
+	int saved = errno, type, fd_flags, fl_flags, held_fl, r = 0;
+
+	if (nheld == 0 || sa == NULL || len < sizeof(sa_family_t) ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) ||
+	    len < (sa->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+					    : sizeof(struct sockaddr_in6)))
+		return 0;
+	/* The program's socket: of the address's family, and its type. */
+	if (getsockname(fd, (struct sockaddr *)&own, &olen) < 0 || own.ss_family != sa->sa_family ||
+	    int_opt(fd, SOL_SOCKET, SO_TYPE, &type) < 0) {
+		errno = saved;
+		return 0;
+	}
+	for (int i = 0; i < nheld; i++) {
+		if (!held_matches(held[i], fd, type, sa))
+			continue;
+		fd_flags = fcntl(fd, F_GETFD);
+		fl_flags = fcntl(fd, F_GETFL);
+		held_fl = fcntl(held[i], F_GETFL);
+		if (fd_flags < 0 || fl_flags < 0 || held_fl < 0) {
+			r = -errno;
+			break;
+		}
+		/*
+		 * dup2() + F_SETFD, not dup3(): portable, and no new leak, as the
+		 * held socket is inherited across exec on purpose anyway.
+		 */
+		if (dup2(held[i], fd) < 0 || fcntl(fd, F_SETFD, fd_flags & FD_CLOEXEC) < 0 ||
+		    fcntl(fd, F_SETFL, (held_fl & ~O_NONBLOCK) | (fl_flags & O_NONBLOCK)) < 0) {
+			r = -errno;
+			break;
+		}
+		r = 1;
+		break;
+	}
+	errno = saved;
+	return r;
+}
