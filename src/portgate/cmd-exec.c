@@ -17,6 +17,7 @@
 
 #include "../preload/preload.h"
 #include "broker.h"
+#include "cli-preload.h"
 #include "cli.h"
 #include "privdrop.h"
 
@@ -94,75 +95,6 @@ parse_options(int argc, char **argv, struct exec_options *o)
 	o->argv = argv + optind;
 }
 
-/*
- * The shim to preload: $PORTGATE_PRELOAD, else the one next to this program
- * (the build tree), else the installed one.  The result is absolute: programs
- * change directory, and LD_PRELOAD is resolved in each one they exec.
- */
-static char *
-find_shim(void)
-{
-	const char *env = getenv(PG_PRELOAD_ENV);
-	char self[PATH_MAX], *path, *slash;
-	ssize_t n;
-
-	if (env != NULL && *env != '\0') {
-		if (env[0] == '/')
-			path = strdup(env);
-		else if ((path = realpath(env, NULL)) == NULL)
-			die_errno(EXIT_TEMPFAIL, errno, "find the preload library '%s' (from %s)",
-				  env, PG_PRELOAD_ENV);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
-		path = NULL;
-		self[n > 0 ? n : 0] = '\0';
-		if (slash != NULL) {
-			/* Beside us (the build tree), then BINDIR/../lib/portgate (installed). */
-			static const char *const where[] = { "", "/../lib/portgate" };
-
-			*slash = '\0';
-			for (size_t i = 0; i < nitems(where) && path == NULL; i++) {
-				if (asprintf(&path, "%s%s/%s", self, where[i], PG_PRELOAD_LIB) <
-				    0) {
-					path = NULL;
-				} else if (access(path, F_OK) < 0) {
-					free(path);
-					path = NULL;
-				}
-			}
-		}
-		if (path == NULL)
-			path = strdup(PG_PKGLIBDIR "/" PG_PRELOAD_LIB);
-	}
-	if (path == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
-	/* ld.so splits LD_PRELOAD at spaces and colons. */
-	if (strpbrk(path, " :") != NULL)
-		die(EXIT_TEMPFAIL,
-		    "the preload library path '%s' has a space or a colon: LD_PRELOAD "
-		    "cannot name it",
-		    path);
-	return path;
-}
-
-/* Is path already one of the entries of LD_PRELOAD value v? */
-static bool
-preload_has(const char *v, const char *path)
-{
-	size_t len = strlen(path);
-
-	for (const char *p = v; *p != '\0';) {
-		size_t n = strcspn(p, " :");
-
-		if (n == len && strncmp(p, path, n) == 0)
-			return true;
-		p += n;
-		p += strspn(p, " :");
-	}
-	return false;
-}
-
 static void
 xsetenv(const char *name, const char *value)
 {
@@ -204,18 +136,10 @@ login_env(const struct privdrop_target *t)
 static void
 preload_env(const char *shim, const struct exec_options *o)
 {
-	const char *old = getenv("LD_PRELOAD");
+	_cleanup_free_ char *v = cli_preload_value(getenv("LD_PRELOAD"), shim);
 	char levels[16];
 
-	if (old == NULL || strspn(old, " :") == strlen(old)) {
-		xsetenv("LD_PRELOAD", shim);
-	} else if (!preload_has(old, shim)) {
-		_cleanup_free_ char *v = NULL;
-
-		if (asprintf(&v, "%s:%s", old, shim) < 0)
-			die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
-		xsetenv("LD_PRELOAD", v);
-	}
+	xsetenv("LD_PRELOAD", v);
 	xsetenv(PG_PRELOAD_ENV, shim);
 	if (o->depth == 0)
 		xsetenv(PG_PRELOAD_LEVELS_ENV, PG_PRELOAD_DEEP);
@@ -249,7 +173,7 @@ cmd_exec(int argc, char **argv)
 			    o.user);
 		who = t.name ? t.name : o.user;
 	}
-	shim = find_shim();
+	shim = cli_find_shim();
 
 	if (o.user != NULL) {
 		privdrop_become(&t, who);

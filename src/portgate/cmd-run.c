@@ -22,12 +22,15 @@
 
 #include "broker.h"
 #include "cli-bind.h"
+#include "cli-preload.h"
 #include "cli.h"
 #include "keeper.h"
 #include "launchd.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
 #include "privdrop.h"
+#include "../preload/adopt.h"
+#include "../preload/preload.h"
 #include "sock.h"
 
 extern char **environ;
@@ -62,6 +65,7 @@ struct run_options {
 	size_t nnames;
 	const char **launchd; /* --launchd arguments */
 	size_t nlaunchd;
+	bool adopt;		      /* --adopt: PROG's own bind() takes the sockets */
 	struct keeper_options keeper; /* --keep and its options */
 	char **argv;		      /* PROG ARGS... */
 };
@@ -199,6 +203,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "fdname", required_argument, NULL, 'F' },
 		{ "launchd", required_argument, NULL, 'L' },
+		{ "adopt", no_argument, NULL, 'A' },
 		KEEPER_LONG_OPTIONS,
 		{ 0 },
 	};
@@ -217,6 +222,9 @@ parse_options(int argc, char **argv, struct run_options *o)
 			break;
 		case 'N':
 			o->no_new_privs = true;
+			break;
+		case 'A':
+			o->adopt = true;
 			break;
 		case 'E':
 			check_setenv(optarg);
@@ -398,6 +406,30 @@ build_env(struct env *e, const struct run_options *o, const struct privdrop_targ
 	}
 }
 
+/*
+ * --adopt: no LISTEN_* variables (PROG knows nothing of them); the shim is
+ * preloaded and told which fds it may hand to PROG's own bind() (adopt.h).
+ */
+static void
+adopt_env(struct env *e, const struct run_options *o, size_t nsocks)
+{
+	_cleanup_free_ char *shim = cli_find_shim(), *preload = NULL, *held = NULL;
+	const char *old = o->user != NULL ? NULL : getenv("LD_PRELOAD");
+	char *p;
+
+	if (access(shim, R_OK) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "--adopt: the preload library '%s'", shim);
+	preload = cli_preload_value(old, shim);
+	env_set(e, "LD_PRELOAD", preload);
+	env_set(e, PG_PRELOAD_ENV, shim);
+	env_set(e, PG_PRELOAD_LEVELS_ENV, PG_PRELOAD_DEEP);
+	/* "3,4,...": the sockets sit at fds 3.. (pg_listen_fds_place()). */
+	held = p = xreallocarray(NULL, nsocks, 8);
+	for (size_t i = 0; i < nsocks; i++)
+		p += sprintf(p, "%s%zu", i > 0 ? "," : "", 3 + i);
+	env_set(e, PG_ADOPT_ENV, held);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -479,8 +511,11 @@ cmd_run(int argc, char **argv)
 	free(names);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "set LISTEN_FDS for '%s'", o.argv[0]);
-	for (size_t i = 0; i < 3 && listen_env[i] != NULL; i++)
-		env_put(&env, listen_env[i]);
+	if (o.adopt)
+		adopt_env(&env, &o, nsocks);
+	else
+		for (size_t i = 0; i < 3 && listen_env[i] != NULL; i++)
+			env_put(&env, listen_env[i]);
 
 	/* --keep: stay, hold the sockets and run PROG in children (keeper.c). */
 	if (o.keeper.keep)

@@ -122,7 +122,8 @@ keeper_parse_option(struct keeper_options *o, int c, const char *arg)
 	case KEEP_OPT_READY:
 		o->ready_notify = strcmp(arg, "notify") == 0;
 		if (!o->ready_notify && strcmp(arg, "adopt") == 0)
-			usage_die("run", "--ready=adopt needs --adopt, which is not there yet");
+			usage_die("run",
+				  "--ready=adopt is not there yet: use --ready=notify or SECONDS");
 		if (!o->ready_notify)
 			o->ready_after_us = parse_seconds("--ready", arg, 0);
 		break;

@@ -39,7 +39,7 @@ const struct command commands[] = {
 	  "forward connections from privileged sockets to a local backend" },
 	{ "run", cmd_run,
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] [--launchd NAME]... "
-	  "-l SPEC... [--fdname NAME]... [--keep [--restart no|on-failure|always] "
+	  "-l SPEC... [--fdname NAME]... [--adopt] [--keep [--restart no|on-failure|always] "
 	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|S] "
 	  "[--ready-timeout S]] -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },

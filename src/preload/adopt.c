@@ -83,7 +83,9 @@ held_matches(int h, int fd, int type, const struct sockaddr *sa)
 		return false;
 	if (int_opt(h, SOL_SOCKET, SO_TYPE, &htype) < 0 || htype != type)
 		return false;
+	/* IPV6_V6ONLY matters for [::] only: there it decides whether IPv4 comes too. */
 	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr) &&
 	    (int_opt(h, IPPROTO_IPV6, IPV6_V6ONLY, &v6a) < 0 ||
 	     int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6b) < 0 || (v6a != 0) != (v6b != 0)))
 		return false;

@@ -5,7 +5,7 @@
  *
  * The keeper passes its listening sockets as open fds, named in
  * PORTGATE_ADOPT ("3,4").  A bind() whose socket has the type, family,
- * address, port (and for IPv6, IPV6_V6ONLY) of one of them is answered by
+ * address, port (and for [::], IPV6_V6ONLY) of one of them is answered by
  * dup3()ing the held socket over the program's fd: the fd number stays, its
  * close-on-exec flag stays, its O_NONBLOCK is set on the held socket (the
  * flag belongs to the socket, shared with every process that holds it), and
