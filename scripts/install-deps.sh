@@ -28,6 +28,8 @@ set -eu
 BUILD="gcc make libc6-dev libacl1-dev libcap-ng-dev pkg-config clang llvm libbpf-dev bpftool"
 LINT="clang-format shellcheck"
 TEST="netbase systemd nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
+# A rootless podman container on port 80 through the kernel path (t2020).
+TEST="$TEST podman runc uidmap slirp4netns busybox-static"
 # The Debian package (debian/, tests/integration/t0510-deb.sh): build and check it.
 PKG="debhelper dpkg-dev lintian adduser"
 
