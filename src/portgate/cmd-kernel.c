@@ -307,7 +307,7 @@ kernel_reload(void)
 	struct pg_kpolicy k = { 0 };
 	struct pg_bpf_params prm = { 0 };
 	struct pg_bpf_status st;
-	uint32_t exempt[1];
+	uint32_t exempt[PG_K_MAX_EXEMPT];
 	int r;
 
 	require_bpf();
@@ -317,8 +317,14 @@ kernel_reload(void)
 		keep_scope(&st.cfg, &prm);
 	else
 		scope_params(&prm);
+	/* No --broker-user: the exemption given at load stays, as the scope does. */
+	if (arg.broker_user == NULL && st.cfg.magic != 0) {
+		prm.nexempt = st.cfg.nexempt < PG_K_MAX_EXEMPT ? st.cfg.nexempt : PG_K_MAX_EXEMPT;
+		memcpy(exempt, st.cfg.exempt, prm.nexempt * sizeof(exempt[0]));
+	} else {
+		prm.nexempt = exempt_uids(exempt);
+	}
 	pg_bpf_status_clear(&st);
-	prm.nexempt = exempt_uids(exempt);
 	prm.exempt = exempt;
 	r = pg_bpf_reload(&k, &prm, arg.pin_dir);
 	if (r == -ESTALE)
