@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kpolicy-authbind.h"
 #include "sysinfo.h"
 
 /* Print one verdict line; returns true if the bind would succeed. */
@@ -138,6 +139,11 @@ cmd_verify(int argc, char **argv)
 		    PG_CONFIG_FILE);
 
 	r = pg_policy_load(dir, cli.authbind_dir, &p, &d);
+	if (r == 0 && p->authbind_dir != NULL) {
+		r = pg_authbind_check_tree(p->authbind_dir, &d);
+		if (r < 0)
+			pg_policy_free(p);
+	}
 	cli_print_diags(&d);
 	if (r < 0) {
 		fprintf(stderr, "portgate: %s: %zu error%s, configuration not valid\n", dir, d.n,

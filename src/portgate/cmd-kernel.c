@@ -32,6 +32,7 @@
 #include "broker.h"
 #include "cli.h"
 #include "clock.h"
+#include "kpolicy-authbind.h"
 #include "kpolicy.h"
 #include "sigsource.h"
 #include "sysinfo.h"
@@ -128,6 +129,19 @@ check_cgroup(const struct pg_bpf_status *st)
 		    arg.pin_dir, (unsigned long long)l->cgroup_id, arg.cgroup);
 }
 
+/* Add the authbind tree at dir to k, judging the users of the account database. */
+static int
+compile_authbind(const char *dir, struct pg_kpolicy *k, struct pg_diags *d)
+{
+	struct pg_kab_users u = { 0 };
+	int r = pg_kab_users_from_accounts(&u);
+
+	if (r == 0)
+		r = pg_kpolicy_compile_authbind(dir, &u, k, d);
+	pg_kab_users_clear(&u);
+	return r;
+}
+
 /* Load the policy from the configuration and compile it for the maps, or die. */
 static void
 compile_policy(struct pg_kpolicy *k)
@@ -151,10 +165,27 @@ compile_policy(struct pg_kpolicy *k)
 		    FALLBACK);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "compile the policy for the kernel");
-	if (p->authbind_dir != NULL)
-		warnx("note: grants in the authbind tree '%s' are not compiled into the kernel "
-		      "(authbind itself keeps working where the policy names no port)",
-		      p->authbind_dir);
+	if (p->authbind_dir != NULL) {
+		struct pg_diags d = { 0 };
+
+		r = compile_authbind(p->authbind_dir, k, &d);
+		cli_print_diags(&d);
+		pg_diags_clear(&d);
+		if (r == -EINVAL)
+			die(EXIT_DENIED,
+			    "the authbind tree '%s' has errors (nothing was applied, the kernel "
+			    "was "
+			    "not touched); fix them and run 'portgate verify'",
+			    p->authbind_dir);
+		if (r == -E2BIG)
+			die(EXIT_DENIED,
+			    "the authbind tree '%s' needs more than the kernel maps hold; refused "
+			    "whole, the kernel was not touched: %s",
+			    p->authbind_dir, FALLBACK);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r,
+				  "compile the authbind tree '%s' for the kernel", p->authbind_dir);
+	}
 	pg_policy_free(p);
 }
 
@@ -245,8 +276,12 @@ print_generation(const char *what, const struct pg_kpolicy *k, const struct pg_b
 	struct pg_k_config c = { .all_netns = prm->all_netns, .netns_cookie = prm->netns_cookie };
 	char scope[64];
 
-	printf("%s: %zu rules, %zu managed ports, %zu entries, policy hash %016llx, %s\n", what,
-	       k->nrules, k->nmanaged, k->nallowed, (unsigned long long)k->hash,
+	char ab[64] = "";
+
+	if (k->nabfile + k->nabuid > 0)
+		(void)snprintf(ab, sizeof(ab), ", %zu+%zu authbind entries", k->nabfile, k->nabuid);
+	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s\n", what,
+	       k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
 	       scope_text(&c, scope, sizeof(scope)));
 }
 
@@ -372,6 +407,12 @@ cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c)
 
 	if (r == 0)
 		r = pg_kpolicy_compile(p, &g, PG_K_MAX_ALLOWED, &k, NULL);
+	if (r == 0 && p->authbind_dir != NULL) {
+		struct pg_diags d = { 0 };
+
+		r = compile_authbind(p->authbind_dir, &k, &d);
+		pg_diags_clear(&d);
+	}
 	if (r == 0)
 		r = k.hash == c->policy_hash;
 	pg_kpolicy_clear(&k);
@@ -632,6 +673,9 @@ kernel_status(void)
 		printf("policy: hash %016llx, %u rules, %u managed ports, %u entries, loaded %s\n",
 		       (unsigned long long)c->policy_hash, c->nrules, c->nmanaged, c->nallowed,
 		       when);
+		if (c->nab_file + c->nab_uid > 0)
+			printf("authbind: %u entries for byport and byaddr, %u byuid files\n",
+			       c->nab_file, c->nab_uid);
 		if (c->all_netns)
 			printf("unprivileged ports from: any (every granted bind skips the "
 			       "capability check)\n");
