@@ -271,24 +271,28 @@ scan_subdir(struct tree *t, int which)
 			continue; /* gone meanwhile */
 		add_id(t, lst.st_uid);
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0) {
+			int e = errno;
 			char target[PATH_MAX];
 			ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 
 			target[n < 0 ? 0 : n] = '\0';
-			if (errno == ENOENT)
+			if (e == ENOENT) {
 				problem(t, file, 0,
 					"a dangling symbolic link (to '%s'): authbind skips it",
 					target);
-			else if (errno == ELOOP)
+				continue;
+			}
+			if (e == ELOOP) {
 				problem(t, file, 0,
 					"a symbolic link that loops (to '%s'): authbind refuses "
 					"the port",
 					target);
-			else
-				problem(t, file, 0, "cannot read it: %s", strerror(errno));
-			continue;
+				continue;
+			}
+			/* Anything else (a link to "file/": ENOTDIR) is judged as authbind does. */
+		} else {
+			add_ids_of(t, file, &st);
 		}
-		add_ids_of(t, file, &st);
 		if (which == 0 && port_of_name(de->d_name) != 0)
 			t->port_listed[port_of_name(de->d_name)] = true;
 		else if (which == 1 && point_of_name(de->d_name, &pt))
