@@ -2,9 +2,10 @@
 /*
  * bind-policy.bpf.c - the policy in the kernel's cgroup bind hooks: runs in the
  * kernel for every bind() by a task in the attached cgroup subtree, before the
- * kernel's own checks.  Grants managed ports to their owners (return 3: no
- * CAP_NET_BIND_SERVICE needed), refuses them to everybody else (EACCES), and
- * leaves every other bind alone.  The rules are in bind-policy.h.
+ * kernel's own checks.  Grants managed ports to their owners and ports below
+ * 1024 to the users the authbind tree names (return 3: no CAP_NET_BIND_SERVICE
+ * needed), refuses managed ports to everybody else (EACCES), and leaves every
+ * other bind alone.  The rules are in bind-policy.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
