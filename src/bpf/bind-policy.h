@@ -11,9 +11,12 @@
  *
  * The evaluation the program reproduces is pg_policy_eval() (policy.h):
  *   uid 0, port 0, a netns out of scope, a protocol other than TCP/UDP -> 1
- *   (proto, port) not in pg_managed                                   -> 1
+ *   (proto, port) not in pg_managed: the authbind tree grants a port
+ *       below 1024 (pg_ab_file, pg_ab_uid)                            -> 3 below
+ *       pg_cfg.unpriv_port_start, else 1; not granted                 -> 1
  *   uid in pg_cfg.exempt (the broker)                                 -> 1
- *   pg_allowed has an entry covering (uid, proto, port, address)      -> 3 below
+ *   pg_allowed has an entry covering (uid, proto, port, address), or
+ *       the authbind tree grants a port below 1024                    -> 3 below
  *       pg_cfg.unpriv_port_start (skip the CAP_NET_BIND_SERVICE check), else 1
  *   otherwise                                                         -> 0, errno EACCES
  * A wildcard bind is covered only by an entry whose address prefix is 0;
@@ -80,11 +83,67 @@ struct pg_k_allow_val {
 };
 
 /*
+ * The authbind tree (issue 14), judged for binds to ports 1-1023 that
+ * pg_allowed does not grant, on the address as given (authbind neither
+ * unmaps "::ffff:a.b.c.d" nor treats "[::]" as dual-stack).  It only grants:
+ * a bind it does not grant gets the kernel's default on an unmanaged port.
+ *
+ * pg_ab_file: an LPM trie holding the verdict of the byport and byaddr files
+ * per uid: a prefix of 32 bits (the uid alone: every port whose files do not
+ * exist), 48 (uid and port: a byport file, or byaddr files missing at that
+ * port) or PG_K_AB_HDR_BITS + the address size (a byaddr file).  The entries
+ * of PG_K_AB_ANY_UID hold for every uid that has none of its own.
+ */
+#define PG_K_MAX_AB_FILE   65536
+#define PG_K_MAX_AB_UID	   4096
+#define PG_K_AB_MAX_RANGES 64
+#define PG_K_AB_ANY_UID	   0xffffffffu /* (uid_t)-1 is no user's uid */
+#define PG_K_AB_HDR_BITS   64
+
+#define PG_K_AB_PASS  0 /* no file decided: byuid does */
+#define PG_K_AB_ALLOW 1
+#define PG_K_AB_DENY  2
+
+struct pg_k_ab_key {
+	__u32 prefixlen;
+	__u32 uid;
+	__u16 port;    /* host order */
+	__u8 family;   /* PG_K_AF_INET or PG_K_AF_INET6; 0 below 64 bits */
+	__u8 pad;      /* zero */
+	__u32 addr[4]; /* network-order bytes */
+};
+
+struct pg_k_ab_val {
+	__u8 verdict; /* PG_K_AB_PASS, _ALLOW or _DENY */
+	__u8 pad[3];
+};
+
+/* pg_ab_uid: the ranges of byuid/UID (ports 1-511) and byuid/!UID (512-1023). */
+struct pg_k_ab_uid_key {
+	__u32 uid;
+	__u32 high; /* 1: the '!' file, ports 512-1023 */
+};
+
+struct pg_k_ab_range {
+	__u32 lo[4], hi[4]; /* the address as a 128-bit number, most significant word first,
+			       host order; IPv4 in lo[0] and hi[0] */
+	__u16 port_lo, port_hi;
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct pg_k_ab_uid_val {
+	__u32 n; /* ranges used */
+	__u32 pad;
+	struct pg_k_ab_range r[PG_K_AB_MAX_RANGES];
+};
+
+/*
  * Set in .rodata before the program is loaded, frozen afterwards: one policy
  * generation per program, so a reload (a new program swapped into the links)
  * can never mix two generations.  Read back by "portgate kernel status".
  */
-#define PG_K_CONFIG_MAGIC 0x70676b31 /* "pgk1": bumped when a layout changes */
+#define PG_K_CONFIG_MAGIC 0x70676b32 /* "pgk2": bumped when a layout changes */
 
 struct pg_k_config {
 	__u32 magic;		 /* PG_K_CONFIG_MAGIC once filled in */
@@ -98,6 +157,8 @@ struct pg_k_config {
 	__u32 nrules;
 	__u32 nmanaged;
 	__u32 nallowed;
+	__u32 nab_file; /* entries of pg_ab_file */
+	__u32 nab_uid;	/* and of pg_ab_uid */
 	__u32 pad;
 };
 

@@ -332,7 +332,8 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm,
 	int r, fd;
 
 	if (prm->nexempt > PG_K_MAX_EXEMPT || k->nallowed > PG_K_MAX_ALLOWED ||
-	    k->nmanaged > PG_K_MAX_MANAGED)
+	    k->nmanaged > PG_K_MAX_MANAGED || k->nabfile > PG_K_MAX_AB_FILE ||
+	    k->nabuid > PG_K_MAX_AB_UID)
 		return -E2BIG;
 	libbpf_setup();
 	skel = bind_policy__open();
@@ -351,6 +352,8 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm,
 	c->nrules = (uint32_t)k->nrules;
 	c->nmanaged = (uint32_t)k->nmanaged;
 	c->nallowed = (uint32_t)k->nallowed;
+	c->nab_file = (uint32_t)k->nabfile;
+	c->nab_uid = (uint32_t)k->nabuid;
 
 	r = bind_policy__load(skel);
 	if (r < 0)
@@ -363,6 +366,16 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm,
 	fd = bpf_map__fd(skel->maps.pg_allowed);
 	for (size_t i = 0; i < k->nallowed && r == 0; i++)
 		r = bpf_map_update_elem(fd, &k->allowed[i].key, &k->allowed[i].val, BPF_NOEXIST);
+	if (r == 0)
+		r = bpf_map_freeze(fd);
+	fd = bpf_map__fd(skel->maps.pg_ab_file);
+	for (size_t i = 0; i < k->nabfile && r == 0; i++)
+		r = bpf_map_update_elem(fd, &k->abfile[i].key, &k->abfile[i].val, BPF_NOEXIST);
+	if (r == 0)
+		r = bpf_map_freeze(fd);
+	fd = bpf_map__fd(skel->maps.pg_ab_uid);
+	for (size_t i = 0; i < k->nabuid && r == 0; i++)
+		r = bpf_map_update_elem(fd, &k->abuid[i].key, &k->abuid[i].val, BPF_NOEXIST);
 	if (r == 0)
 		r = bpf_map_freeze(fd);
 	if (r < 0)
@@ -545,7 +558,7 @@ pg_bpf_unload(const char *pin_dir)
 /* --- status -------------------------------------------------------------------------- */
 
 struct prog_maps {
-	uint32_t managed_id, allowed_id, rodata_id;
+	uint32_t managed_id, allowed_id, rodata_id, abfile_id, abuid_id;
 };
 
 static bool
@@ -585,6 +598,10 @@ inspect_prog(uint32_t prog_id, struct pg_bpf_link *l, struct prog_maps *m)
 			m->managed_id = ids[i];
 		else if (strcmp(mi.name, "pg_allowed") == 0)
 			m->allowed_id = ids[i];
+		else if (strcmp(mi.name, "pg_ab_file") == 0)
+			m->abfile_id = ids[i];
+		else if (strcmp(mi.name, "pg_ab_uid") == 0)
+			m->abuid_id = ids[i];
 		else if (ends_with(mi.name, ".rodata"))
 			m->rodata_id = ids[i];
 	}
@@ -618,7 +635,7 @@ pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret)
 
 	libbpf_setup();
 	memset(ret, 0, sizeof(*ret));
-	ret->managed_fd = ret->allowed_fd = -1;
+	ret->managed_fd = ret->allowed_fd = ret->abfile_fd = ret->abuid_fd = -1;
 	for (int i = 0; i < 2; i++) {
 		struct pg_bpf_link *l = &ret->link[i];
 		struct bpf_link_info li;
@@ -656,6 +673,10 @@ pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret)
 			ret->managed_fd = bpf_map_get_fd_by_id(m->managed_id);
 		if (m->allowed_id != 0)
 			ret->allowed_fd = bpf_map_get_fd_by_id(m->allowed_id);
+		if (m->abfile_id != 0)
+			ret->abfile_fd = bpf_map_get_fd_by_id(m->abfile_id);
+		if (m->abuid_id != 0)
+			ret->abuid_fd = bpf_map_get_fd_by_id(m->abuid_id);
 	}
 	return 0;
 }
@@ -667,7 +688,11 @@ pg_bpf_status_clear(struct pg_bpf_status *s)
 		(void)close(s->managed_fd);
 	if (s->allowed_fd >= 0)
 		(void)close(s->allowed_fd);
-	s->managed_fd = s->allowed_fd = -1;
+	if (s->abfile_fd >= 0)
+		(void)close(s->abfile_fd);
+	if (s->abuid_fd >= 0)
+		(void)close(s->abuid_fd);
+	s->managed_fd = s->allowed_fd = s->abfile_fd = s->abuid_fd = -1;
 }
 
 static int
@@ -696,10 +721,35 @@ map_allowed(const void *ctx, const struct pg_k_allow_key *key, struct pg_k_allow
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* A lookup in one of the authbind maps; a map that is not there holds nothing. */
+static int
+map_lookup(int fd, const void *key, void *ret)
+{
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, key, ret) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int
+map_abfile(const void *ctx, const struct pg_k_ab_key *key, struct pg_k_ab_val *ret)
+{
+	return map_lookup(((const struct pg_bpf_status *)ctx)->abfile_fd, key, ret);
+}
+
+static int
+map_abuid(const void *ctx, const struct pg_k_ab_uid_key *key, struct pg_k_ab_uid_val *ret)
+{
+	return map_lookup(((const struct pg_bpf_status *)ctx)->abuid_fd, key, ret);
+}
+
 void
 pg_bpf_status_lookup(const struct pg_bpf_status *s, struct pg_klookup *ret)
 {
 	ret->managed = map_managed;
 	ret->allowed = map_allowed;
+	ret->abfile = map_abfile;
+	ret->abuid = map_abuid;
 	ret->ctx = s;
 }

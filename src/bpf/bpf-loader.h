@@ -102,6 +102,7 @@ struct pg_bpf_status {
 	bool generations_differ;    /* bind4 and bind6 run different programs' maps */
 	uint32_t managed_map_id, allowed_map_id;
 	int managed_fd, allowed_fd; /* for pg_bpf_status_lookup, -1 if not found */
+	int abfile_fd, abuid_fd;    /* the authbind tree's maps, -1 if not found */
 };
 
 /* Read back what pin_dir holds.  -ENOENT if neither link is pinned. */

@@ -23,12 +23,10 @@
 #include "macro.h"
 
 /* fgets(buf, 299, f) in the helper: at most 298 bytes per line, longer lines are split. */
-#define AB_LINE_MAX    298
-#define AB_BYUID_MAX   (1024 * 1024) /* bytes of one byuid file we are willing to read */
-#define AB_MAXSYMLINKS 40	     /* the kernel's limit on symlinks in one lookup */
-#define AB_WALK_STEPS  65536	     /* components + links in one lookup, a backstop */
-#define AB_ACL_MAX     4096	     /* entries; far above what any file system stores */
-#define AB_NAME_MAX    96	     /* "byaddr/!0:0:0:0:0:ffff:7f00:1,1023" and the like */
+#define AB_MAXSYMLINKS 40    /* the kernel's limit on symlinks in one lookup */
+#define AB_WALK_STEPS  65536 /* components + links in one lookup, a backstop */
+#define AB_ACL_MAX     4096  /* entries; far above what any file system stores */
+#define AB_NAME_MAX    96    /* "byaddr/!0:0:0:0:0:ffff:7f00:1,1023" and the like */
 
 #define AB_SEARCH_CACHE 8 /* directories whose search verdict one evaluation remembers */
 
@@ -405,253 +403,11 @@ step_exec(struct ab_ctx *ctx, const char *name, struct pg_authbind_verdict *ret)
 	if (r == ENOENT)
 		return 0;
 	ret->allowed = r == 0;
+	ret->step = strncmp(name, "byport/", 7) == 0 ? PG_AUTHBIND_STEP_BYPORT
+						     : PG_AUTHBIND_STEP_BYADDR;
 	ret->err = r == 0 ? 0 : helper_errno(r);
 	r = set_path(ret, ctx->dir, name);
 	return r < 0 ? r : 1;
-}
-
-/* --- byuid ------------------------------------------------------------------- */
-
-/*
- * A cursor over one NUL-terminated line, reproducing glibc sscanf() directives in
- * the C locale (the helper never calls setlocale()).
- */
-struct scan {
-	const char *s;
-	size_t i;
-};
-
-static bool
-is_space(char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-/* A ' ' directive: any amount of white space, including none. */
-static void
-scan_space(struct scan *sc)
-{
-	while (is_space(sc->s[sc->i]))
-		sc->i++;
-}
-
-/* An ordinary character in the format: must match exactly, no white space skipped. */
-static bool
-scan_char(struct scan *sc, char c)
-{
-	if (sc->s[sc->i] != c)
-		return false;
-	sc->i++;
-	return true;
-}
-
-/*
- * %u: white space, an optional sign, decimal digits, converted by strtoul() (so
- * "-1" is ULONG_MAX and an overflow saturates) and stored in an unsigned int (the
- * low 32 bits: "4294967376" is 80).
- */
-static bool
-scan_uint(struct scan *sc, unsigned *ret)
-{
-	unsigned long v = 0;
-	bool neg = false, over = false;
-	size_t digits = 0;
-
-	scan_space(sc);
-	if (sc->s[sc->i] == '+' || sc->s[sc->i] == '-')
-		neg = sc->s[sc->i++] == '-';
-	for (; sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9'; sc->i++, digits++) {
-		unsigned d = (unsigned)(sc->s[sc->i] - '0');
-
-		if (v > (ULONG_MAX - d) / 10)
-			over = true;
-		else if (!over)
-			v = v * 10 + d;
-	}
-	if (digits == 0)
-		return false;
-	if (over)
-		v = ULONG_MAX;
-	else if (neg)
-		v = -v;
-	*ret = (unsigned)v;
-	return true;
-}
-
-/* A trailing " %n" compared with strlen(): the whole line must have been consumed. */
-static bool
-scan_end(struct scan *sc)
-{
-	scan_space(sc);
-	return sc->s[sc->i] == '\0';
-}
-
-/* " %u-%u %n", else " %u %n" (then max = min). */
-static bool
-scan_ports(const char *s, unsigned *pmin, unsigned *pmax)
-{
-	struct scan sc = { s, 0 };
-
-	if (scan_uint(&sc, pmin) && scan_char(&sc, '-') && scan_uint(&sc, pmax) && scan_end(&sc))
-		return true;
-	sc.i = 0;
-	if (scan_uint(&sc, pmin) && scan_end(&sc)) {
-		*pmax = *pmin;
-		return true;
-	}
-	return false;
-}
-
-/* Format (c), IPv4 only: " %u.%u.%u.%u/%u: %u,%u %n" consuming the whole line. */
-static bool
-scan_legacy(const char *s, unsigned a[4], unsigned *alen, unsigned *pmin, unsigned *pmax)
-{
-	struct scan sc = { s, 0 };
-
-	return scan_uint(&sc, &a[0]) && scan_char(&sc, '.') && scan_uint(&sc, &a[1]) &&
-	       scan_char(&sc, '.') && scan_uint(&sc, &a[2]) && scan_char(&sc, '.') &&
-	       scan_uint(&sc, &a[3]) && scan_char(&sc, '/') && scan_uint(&sc, alen) &&
-	       scan_char(&sc, ':') && scan_uint(&sc, pmin) && scan_char(&sc, ',') &&
-	       scan_uint(&sc, pmax) && scan_end(&sc);
-}
-
-/*
- * addr/len against the bind address, byte by byte as the helper does.  len was read
- * with %u into an int, so values of 2^31 and up are negative there; the helper then
- * shifts 0xff by that negative count.  That is undefined in C, but the amd64 package
- * masks the count to 5 bits (checked: "127.0.0.0/4294967295,80" grants 127.1.2.3:80),
- * and we reproduce it so that the same lines match.  Lengths beyond the address size
- * (33 for IPv4) never match.
- */
-static bool
-prefix_matches(const uint8_t *addr, const uint8_t *net, size_t alen, unsigned len)
-{
-	int remain = len > INT_MAX ? (int)(len - (unsigned)INT_MAX - 1u) + INT_MIN : (int)len;
-
-	for (size_t i = 0; i < alen; i++) {
-		int bits = remain < 8 ? remain : 8;
-		unsigned mask = 0xffu ^ (0xffu >> ((unsigned)bits & 31u));
-
-		remain -= bits;
-		if ((addr[i] & mask) != net[i])
-			return false;
-	}
-	return remain == 0;
-}
-
-/* Does one byuid line (at most AB_LINE_MAX bytes, NUL-terminated, modified) match? */
-static bool
-byuid_line_matches(char *s, const struct pg_bind *b)
-{
-	size_t alen = b->family == AF_INET ? 4 : 16;
-	unsigned pmin, pmax;
-	char *comma, *slash, *hyphen;
-
-	if (b->family == AF_INET) {
-		unsigned a[4], len;
-
-		if (scan_legacy(s, a, &len, &pmin, &pmax)) {
-			uint32_t net, host, mask;
-
-			if (len > 32 || pmin > 0xffff || pmax > 0xffff || a[0] > 0xff ||
-			    a[1] > 0xff || a[2] > 0xff || a[3] > 0xff)
-				return false;
-			net = (uint32_t)a[0] << 24 | a[1] << 16 | a[2] << 8 | a[3];
-			host = (uint32_t)b->addr[0] << 24 | (uint32_t)b->addr[1] << 16 |
-			       (uint32_t)b->addr[2] << 8 | b->addr[3];
-			mask = len ? UINT32_MAX << (32 - len) : 0;
-			if ((host & mask) != net)
-				return false;
-			return b->port >= pmin && b->port <= pmax;
-		}
-	}
-
-	comma = strchr(s, ',');
-	if (comma == NULL)
-		return false;
-	*comma++ = '\0';
-	slash = strchr(s, '/');
-	hyphen = strchr(s, '-');
-	if (slash != NULL && hyphen != NULL)
-		return false;
-	if (slash != NULL) {
-		struct scan sc = { slash + 1, 0 };
-		uint8_t net[16];
-		unsigned len;
-
-		*slash = '\0';
-		if (!scan_uint(&sc, &len) || !scan_end(&sc))
-			return false;
-		if (inet_pton(b->family, s, net) != 1)
-			return false;
-		if (!prefix_matches(b->addr, net, alen, len))
-			return false;
-	} else {
-		uint8_t lo[16], hi[16];
-		const char *max = s;
-
-		if (hyphen != NULL) {
-			*hyphen = '\0';
-			max = hyphen + 1;
-		}
-		if (inet_pton(b->family, s, lo) != 1 || inet_pton(b->family, max, hi) != 1)
-			return false;
-		if (memcmp(b->addr, lo, alen) < 0 || memcmp(b->addr, hi, alen) > 0)
-			return false;
-	}
-	if (!scan_ports(comma, &pmin, &pmax))
-		return false;
-	return b->port >= pmin && b->port <= pmax;
-}
-
-struct reader {
-	int fd;
-	size_t start, end, total;
-	bool eof;
-	char buf[4096];
-};
-
-/*
- * The next line as the helper's fgets(buf, 299, f) returns it: through the first
- * '\n' but at most AB_LINE_MAX bytes, NUL-terminated (an embedded NUL ends the line
- * for every later string function, as in the helper).  Returns 0 with its length in
- * *ret_len (0 at the end), a positive errno on a read error, or -EFBIG past
- * AB_BYUID_MAX bytes.
- */
-static int
-reader_line(struct reader *rd, char out[static AB_LINE_MAX + 1], size_t *ret_len)
-{
-	size_t n = 0;
-
-	while (n < AB_LINE_MAX) {
-		char c;
-
-		if (rd->start == rd->end) {
-			ssize_t k;
-
-			if (rd->eof)
-				break;
-			if (rd->total >= AB_BYUID_MAX)
-				return -EFBIG;
-			k = RETRY_EINTR(read(rd->fd, rd->buf, sizeof(rd->buf)));
-			if (k < 0)
-				return errno;
-			if (k == 0) {
-				rd->eof = true;
-				break;
-			}
-			rd->start = 0;
-			rd->end = (size_t)k;
-			rd->total += (size_t)k;
-		}
-		c = rd->buf[rd->start++];
-		out[n++] = c;
-		if (c == '\n')
-			break;
-	}
-	out[n] = '\0';
-	*ret_len = n;
-	return 0;
 }
 
 /* Step 4: byuid/UID, read as root; always decides. */
@@ -659,12 +415,13 @@ static int
 step_byuid(struct ab_ctx *ctx, const char *bang, const struct pg_bind *b,
 	   struct pg_authbind_verdict *ret)
 {
-	struct reader rd = { .fd = -1 };
+	struct pg_authbind_reader rd = { .fd = -1 };
 	_cleanup_close_ int fd = -1;
-	char name[AB_NAME_MAX], line[AB_LINE_MAX + 1];
+	char name[AB_NAME_MAX], line[PG_AUTHBIND_LINE_MAX + 1];
 	unsigned lineno = 1;
 	int r;
 
+	ret->step = PG_AUTHBIND_STEP_BYUID;
 	(void)snprintf(name, sizeof(name), "byuid/%s%lu", bang, (unsigned long)ctx->cred->uid);
 	r = set_path(ret, ctx->dir, name);
 	if (r < 0)
@@ -684,10 +441,11 @@ step_byuid(struct ab_ctx *ctx, const char *bang, const struct pg_bind *b,
 	}
 	rd.fd = fd;
 	for (;;) {
+		struct pg_authbind_range range;
 		unsigned this_line = lineno;
 		size_t n = 0;
 
-		r = reader_line(&rd, line, &n);
+		r = pg_authbind_read_line(&rd, line, &n);
 		if (r < 0)
 			return r;
 		if (r > 0) {
@@ -699,7 +457,8 @@ step_byuid(struct ab_ctx *ctx, const char *bang, const struct pg_bind *b,
 			break;
 		if (line[n - 1] == '\n')
 			lineno++;
-		if (byuid_line_matches(line, b)) {
+		if (pg_authbind_line_range(line, b->family, &range, NULL) &&
+		    pg_authbind_range_covers(&range, b)) {
 			ret->allowed = true;
 			ret->line = this_line;
 			return 0;

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,7 +342,22 @@ kpolicy_hash(const struct pg_kpolicy *k)
 		h = fnv1a(h, &k->allowed[i].key, sizeof(k->allowed[i].key));
 		h = fnv1a(h, &k->allowed[i].val.addr_prefixlen, 1);
 	}
+	for (size_t i = 0; i < k->nabfile; i++)
+		h = fnv1a(h, &k->abfile[i], sizeof(k->abfile[i]));
+	for (size_t i = 0; i < k->nabuid; i++) {
+		const struct pg_kabuid *u = &k->abuid[i];
+
+		h = fnv1a(h, &u->key, sizeof(u->key));
+		h = fnv1a(h, &u->val,
+			  offsetof(struct pg_k_ab_uid_val, r) + u->val.n * sizeof(u->val.r[0]));
+	}
 	return h;
+}
+
+void
+pg_kpolicy_rehash(struct pg_kpolicy *k)
+{
+	k->hash = kpolicy_hash(k);
 }
 
 static int
@@ -431,6 +447,8 @@ pg_kpolicy_clear(struct pg_kpolicy *k)
 {
 	free(k->managed);
 	free(k->allowed);
+	free(k->abfile);
+	free(k->abuid);
 	*k = (struct pg_kpolicy){ 0 };
 }
 
@@ -477,11 +495,67 @@ array_allowed(const void *ctx, const struct pg_k_allow_key *key, struct pg_k_all
 	return 0;
 }
 
+static int
+abfile_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pg_k_ab_key));
+}
+
+/* The prefixes pg_kpolicy_compile_authbind() makes, longest first, as the trie answers. */
+static int
+array_abfile(const void *ctx, const struct pg_k_ab_key *key, struct pg_k_ab_val *ret)
+{
+	const struct pg_kpolicy *k = ctx;
+	const unsigned plens[3] = { key->prefixlen, 48, 32 };
+
+	for (unsigned i = 0; i < 3 && k->nabfile > 0; i++) {
+		struct pg_k_ab_key probe = *key;
+		const struct pg_kabfile *hit;
+
+		probe.prefixlen = plens[i];
+		if (plens[i] <= 48) {
+			probe.family = 0;
+			memset(probe.addr, 0, sizeof(probe.addr));
+		}
+		if (plens[i] == 32)
+			probe.port = 0;
+		hit = bsearch(&probe, k->abfile, k->nabfile, sizeof(*hit), abfile_cmp);
+		if (hit != NULL) {
+			*ret = hit->val;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int
+abuid_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct pg_k_ab_uid_key));
+}
+
+static int
+array_abuid(const void *ctx, const struct pg_k_ab_uid_key *key, struct pg_k_ab_uid_val *ret)
+{
+	const struct pg_kpolicy *k = ctx;
+	const struct pg_kabuid *hit;
+
+	if (k->nabuid == 0)
+		return 0;
+	hit = bsearch(key, k->abuid, k->nabuid, sizeof(*hit), abuid_cmp);
+	if (hit == NULL)
+		return 0;
+	*ret = hit->val;
+	return 1;
+}
+
 void
 pg_kpolicy_lookup(const struct pg_kpolicy *k, struct pg_klookup *ret)
 {
 	ret->managed = array_managed;
 	ret->allowed = array_allowed;
+	ret->abfile = array_abfile;
+	ret->abuid = array_abuid;
 	ret->ctx = k;
 }
 
@@ -504,6 +578,65 @@ covered(const struct pg_klookup *l, uid_t uid, uint8_t proto, uint16_t port, int
 	return 1;
 }
 
+/* a - b for 128-bit numbers, most significant word first: <0, 0 or >0. */
+static int
+u128_cmp(const uint32_t a[4], const uint32_t b[4])
+{
+	for (int i = 0; i < 4; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* Does the authbind tree grant this bind (its address as given)?  1, 0 or -errno. */
+static int
+authbind_grants(const struct pg_klookup *l, uid_t uid, const struct pg_bind *b)
+{
+	uint8_t family = b->family == AF_INET ? PG_K_AF_INET : PG_K_AF_INET6;
+	struct pg_k_ab_key key = {
+		.prefixlen = PG_K_AB_HDR_BITS + (b->family == AF_INET ? 32 : 128),
+		.uid = uid,
+		.port = b->port,
+		.family = family,
+	};
+	struct pg_k_ab_uid_key uk = { .uid = uid, .high = b->port >= 512 };
+	struct pg_k_ab_uid_val *ranges;
+	struct pg_k_ab_val v;
+	uint32_t a[4] = { 0 };
+	int r;
+
+	if (l->abfile == NULL || b->port >= 1024)
+		return 0;
+	memcpy(key.addr, b->addr, b->family == AF_INET ? 4 : 16);
+	r = l->abfile(l->ctx, &key, &v);
+	if (r == 0) {
+		key.uid = PG_K_AB_ANY_UID;
+		r = l->abfile(l->ctx, &key, &v);
+	}
+	if (r < 0)
+		return r;
+	if (r > 0 && v.verdict != PG_K_AB_PASS)
+		return v.verdict == PG_K_AB_ALLOW;
+	ranges = malloc(sizeof(*ranges));
+	if (ranges == NULL)
+		return -ENOMEM;
+	r = l->abuid(l->ctx, &uk, ranges);
+	for (size_t i = 0; i < (b->family == AF_INET ? 1 : 4); i++)
+		a[i] = (uint32_t)b->addr[4 * i] << 24 | (uint32_t)b->addr[4 * i + 1] << 16 |
+		       (uint32_t)b->addr[4 * i + 2] << 8 | b->addr[4 * i + 3];
+	for (uint32_t i = 0; r > 0 && i < ranges->n && i < PG_K_AB_MAX_RANGES; i++) {
+		const struct pg_k_ab_range *x = &ranges->r[i];
+
+		if (x->family == family && b->port >= x->port_lo && b->port <= x->port_hi &&
+		    u128_cmp(a, x->lo) >= 0 && u128_cmp(a, x->hi) <= 0) {
+			free(ranges);
+			return 1;
+		}
+	}
+	free(ranges);
+	return r < 0 ? r : 0;
+}
+
 int
 pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 	  const struct pg_bind *b, enum pg_decision *ret_decision)
@@ -522,8 +655,18 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 	r = l->managed(l->ctx, &mk);
 	if (r < 0)
 		return r;
-	if (r == 0)
+	if (r == 0) {
+		/* Unmanaged: the authbind tree may grant it, else the kernel's default. */
+		r = authbind_grants(l, uid, b);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			d = PG_ALLOW;
+			if (b->port < cfg->unpriv_port_start)
+				verdict = PG_K_ALLOW_NO_CAP;
+		}
 		goto done;
+	}
 	d = PG_ALLOW;
 	for (uint32_t i = 0; i < cfg->nexempt && i < PG_K_MAX_EXEMPT; i++)
 		if (cfg->exempt[i] == uid)
@@ -538,6 +681,8 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 		if (r > 0 && b->dual_stack && pg_bytes_zero(b->addr, 16))
 			r = covered(l, uid, mk.proto, b->port, AF_INET, any);
 	}
+	if (r == 0)
+		r = authbind_grants(l, uid, b);
 	if (r < 0)
 		return r;
 	if (r == 0) {

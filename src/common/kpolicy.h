@@ -55,11 +55,25 @@ struct pg_kallowed {
 	struct pg_k_allow_val val;
 };
 
+struct pg_kabfile {
+	struct pg_k_ab_key key;
+	struct pg_k_ab_val val;
+};
+
+struct pg_kabuid {
+	struct pg_k_ab_uid_key key;
+	struct pg_k_ab_uid_val val;
+};
+
 struct pg_kpolicy {
 	struct pg_kmanaged *managed; /* sorted by key, unique */
 	size_t nmanaged;
 	struct pg_kallowed *allowed; /* sorted by key, unique */
 	size_t nallowed;
+	struct pg_kabfile *abfile; /* the authbind tree (kpolicy-authbind.c); sorted, unique */
+	size_t nabfile;
+	struct pg_kabuid *abuid; /* sorted by key, unique */
+	size_t nabuid;
 	size_t nrules;
 	uint64_t hash; /* FNV-1a over the entries: equal policies, equal hashes */
 };
@@ -67,16 +81,19 @@ struct pg_kpolicy {
 /*
  * Compile p for the kernel; groups gives the members of each group rule (a
  * group missing from it has no members).  uid 0 gets no entries: the program
- * never judges root.  The authbind tree is not compiled (see
- * doc/threat-model.md).  Refuses the whole policy with -E2BIG when it needs
- * more than max_allowed pg_allowed entries; *ret then holds no entries but
- * nallowed says how many were needed (at least that many when
- * *ret_lower_bound is set, because the count stopped early).  -ENOMEM.
+ * never judges root.  The authbind tree is compiled separately, by
+ * pg_kpolicy_compile_authbind() (kpolicy-authbind.h).  Refuses the whole policy with -E2BIG when it
+ * needs more than max_allowed pg_allowed entries; *ret then holds no entries but nallowed says how
+ * many were needed (at least that many when *ret_lower_bound is set, because the count stopped
+ * early).  -ENOMEM.
  */
 int pg_kpolicy_compile(const struct pg_policy *p, const struct pg_kgroups *groups,
 		       size_t max_allowed, struct pg_kpolicy *ret, bool *ret_lower_bound);
 
 void pg_kpolicy_clear(struct pg_kpolicy *k);
+
+/* Recompute k->hash after entries were added (the authbind tree's). */
+void pg_kpolicy_rehash(struct pg_kpolicy *k);
 
 /* Where pg_kjudge() looks entries up: compiled arrays, or a loaded program's maps. */
 struct pg_klookup {
@@ -85,6 +102,10 @@ struct pg_klookup {
 	/* Longest-prefix match, as the LPM trie does: 1 and *ret, 0, or -errno. */
 	int (*allowed)(const void *ctx, const struct pg_k_allow_key *key,
 		       struct pg_k_allow_val *ret);
+	/* pg_ab_file (longest prefix) and pg_ab_uid: 1 and *ret, 0, or -errno. */
+	int (*abfile)(const void *ctx, const struct pg_k_ab_key *key, struct pg_k_ab_val *ret);
+	int (*abuid)(const void *ctx, const struct pg_k_ab_uid_key *key,
+		     struct pg_k_ab_uid_val *ret);
 	const void *ctx;
 };
 
@@ -94,8 +115,8 @@ void pg_kpolicy_lookup(const struct pg_kpolicy *k, struct pg_klookup *ret);
 /*
  * What the bind hooks decide when uid binds b, given the program's
  * configuration (exempt uids, unprivileged-port threshold; the netns scope is
- * not judged here).  Returns the program's verdict (PG_K_DENY, PG_K_ALLOW,
- * PG_K_ALLOW_NO_CAP) or -errno from a lookup; *ret_decision, if not NULL,
+ * not judged here), the authbind tree's entries included.  Returns the program's verdict
+ * (PG_K_DENY, PG_K_ALLOW, PG_K_ALLOW_NO_CAP) or -errno from a lookup; *ret_decision, if not NULL,
  * tells an unmanaged bind from an allowed one as pg_policy_eval() does.
  */
 int pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,

@@ -23,11 +23,10 @@
 
 #define PG_MAX_DIAGS 1000
 
-static void _printf_(5, 6) diag(struct pg_diags *d, const char *file, unsigned line, unsigned col,
-				const char *fmt, ...)
+static void _printf_(5, 0) vdiag(struct pg_diags *d, const char *file, unsigned line, unsigned col,
+				 const char *fmt, va_list ap)
 {
 	struct pg_diag *x;
-	va_list ap;
 
 	if (d == NULL || d->n >= PG_MAX_DIAGS)
 		return;
@@ -46,10 +45,28 @@ static void _printf_(5, 6) diag(struct pg_diags *d, const char *file, unsigned l
 		return;
 	x->line = line;
 	x->col = col;
-	va_start(ap, fmt);
 	(void)vsnprintf(x->msg, sizeof(x->msg), fmt, ap);
-	va_end(ap);
 	d->n++;
+}
+
+static void _printf_(5, 6) diag(struct pg_diags *d, const char *file, unsigned line, unsigned col,
+				const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(d, file, line, col, fmt, ap);
+	va_end(ap);
+}
+
+void
+pg_diag_add(struct pg_diags *d, const char *file, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(d, file, line, col, fmt, ap);
+	va_end(ap);
 }
 
 void

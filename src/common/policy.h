@@ -61,6 +61,10 @@ struct pg_diags {
 
 void pg_diags_clear(struct pg_diags *d);
 
+/* Append one problem (line 0: with the file as a whole); silently dropped past 1000. */
+void pg_diag_add(struct pg_diags *d, const char *file, unsigned line, unsigned col, const char *fmt,
+		 ...) __attribute__((format(printf, 5, 6)));
+
 /*
  * Load config_dir/portgate.conf and config_dir/conf.d/NAME.conf (sorted by name).
  * authbind_dir is consulted for ports below 1024 if not NULL and it exists.

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "kpolicy-authbind.h"
 #include "osrule.h"
 
 static const char *
@@ -225,6 +226,11 @@ cmd_verify(int argc, char **argv)
 		    PG_CONFIG_FILE);
 
 	r = pg_policy_load(dir, cli.authbind_dir, &p, &d);
+	if (r == 0 && p->authbind_dir != NULL) {
+		r = pg_authbind_check_tree(p->authbind_dir, &d);
+		if (r < 0)
+			pg_policy_free(p);
+	}
 	cli_print_diags(&d);
 	if (r < 0) {
 		fprintf(stderr, "portgate: %s: %zu error%s, configuration not valid\n", dir, d.n,

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * cmd-kernel.c - "portgate kernel load|unload|reload|status|watch": the policy in
- * the kernel's cgroup bind hooks (src/bpf/), an audit of the live listeners, and
- * a watcher that reloads when the accounts or the policy files change.
+ * the kernel's cgroup bind hooks (src/bpf/) and an audit of the live listeners;
+ * the watcher is in cmd-kernel-watch.c.
  * Runs as root: loads BPF programs, mounts bpffs, enters network namespaces.
  */
 #include <errno.h>
@@ -14,26 +14,22 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../bpf/bpf-loader.h"
 #include "broker.h"
 #include "cli.h"
-#include "clock.h"
+#include "cmd-kernel.h"
+#include "kpolicy-authbind.h"
 #include "kpolicy.h"
-#include "sigsource.h"
 #include "sysinfo.h"
 
 #define BROKER_USER_DEFAULT "portgate"
@@ -55,8 +51,8 @@ print_libbpf(const char *fmt, va_list ap)
 }
 
 /* Every precondition of the kernel path, with the fallback named when one fails. */
-static void
-require_bpf(void)
+void
+kernel_require_bpf(void)
 {
 	char why[256];
 	int r = pg_bpf_probe(why, sizeof(why));
@@ -128,6 +124,19 @@ check_cgroup(const struct pg_bpf_status *st)
 		    arg.pin_dir, (unsigned long long)l->cgroup_id, arg.cgroup);
 }
 
+/* Add the authbind tree at dir to k, judging the users of the account database. */
+static int
+compile_authbind(const char *dir, struct pg_kpolicy *k, struct pg_diags *d)
+{
+	struct pg_kab_users u = { 0 };
+	int r = pg_kab_users_from_accounts(&u);
+
+	if (r == 0)
+		r = pg_kpolicy_compile_authbind(dir, &u, k, d);
+	pg_kab_users_clear(&u);
+	return r;
+}
+
 /* Load the policy from the configuration and compile it for the maps, or die. */
 static void
 compile_policy(struct pg_kpolicy *k)
@@ -151,10 +160,27 @@ compile_policy(struct pg_kpolicy *k)
 		    FALLBACK);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "compile the policy for the kernel");
-	if (p->authbind_dir != NULL)
-		warnx("note: grants in the authbind tree '%s' are not compiled into the kernel "
-		      "(authbind itself keeps working where the policy names no port)",
-		      p->authbind_dir);
+	if (p->authbind_dir != NULL) {
+		struct pg_diags d = { 0 };
+
+		r = compile_authbind(p->authbind_dir, k, &d);
+		cli_print_diags(&d);
+		pg_diags_clear(&d);
+		if (r == -EINVAL)
+			die(EXIT_DENIED,
+			    "the authbind tree '%s' has errors (nothing was applied, the kernel "
+			    "was "
+			    "not touched); fix them and run 'portgate verify'",
+			    p->authbind_dir);
+		if (r == -E2BIG)
+			die(EXIT_DENIED,
+			    "the authbind tree '%s' needs more than the kernel maps hold; refused "
+			    "whole, the kernel was not touched: %s",
+			    p->authbind_dir, FALLBACK);
+		if (r < 0)
+			die_errno(EXIT_TEMPFAIL, -r,
+				  "compile the authbind tree '%s' for the kernel", p->authbind_dir);
+	}
 	pg_policy_free(p);
 }
 
@@ -245,8 +271,12 @@ print_generation(const char *what, const struct pg_kpolicy *k, const struct pg_b
 	struct pg_k_config c = { .all_netns = prm->all_netns, .netns_cookie = prm->netns_cookie };
 	char scope[64];
 
-	printf("%s: %zu rules, %zu managed ports, %zu entries, policy hash %016llx, %s\n", what,
-	       k->nrules, k->nmanaged, k->nallowed, (unsigned long long)k->hash,
+	char ab[64] = "";
+
+	if (k->nabfile + k->nabuid > 0)
+		(void)snprintf(ab, sizeof(ab), ", %zu+%zu authbind entries", k->nabfile, k->nabuid);
+	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s\n", what,
+	       k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
 	       scope_text(&c, scope, sizeof(scope)));
 }
 
@@ -260,7 +290,7 @@ kernel_load(void)
 	_cleanup_close_ int cg = -1;
 	int r;
 
-	require_bpf();
+	kernel_require_bpf();
 	compile_policy(&k);
 	scope_params(&prm);
 	prm.nexempt = exempt_uids(exempt);
@@ -288,8 +318,8 @@ kernel_load(void)
 }
 
 /* The policy loaded in --pin-dir (and attached to --cgroup, if given), or die. */
-static void
-require_loaded(struct pg_bpf_status *st)
+void
+kernel_require_loaded(struct pg_bpf_status *st)
 {
 	int r = pg_bpf_status(arg.pin_dir, st);
 
@@ -301,24 +331,30 @@ require_loaded(struct pg_bpf_status *st)
 	check_cgroup(st);
 }
 
-static int
+int
 kernel_reload(void)
 {
 	struct pg_kpolicy k = { 0 };
 	struct pg_bpf_params prm = { 0 };
 	struct pg_bpf_status st;
-	uint32_t exempt[1];
+	uint32_t exempt[PG_K_MAX_EXEMPT];
 	int r;
 
-	require_bpf();
-	require_loaded(&st);
+	kernel_require_bpf();
+	kernel_require_loaded(&st);
 	compile_policy(&k);
 	if (!arg.all_netns && arg.netns == NULL && st.cfg.magic != 0)
 		keep_scope(&st.cfg, &prm);
 	else
 		scope_params(&prm);
+	/* No --broker-user: the exemption given at load stays, as the scope does. */
+	if (arg.broker_user == NULL && st.cfg.magic != 0) {
+		prm.nexempt = st.cfg.nexempt < PG_K_MAX_EXEMPT ? st.cfg.nexempt : PG_K_MAX_EXEMPT;
+		memcpy(exempt, st.cfg.exempt, prm.nexempt * sizeof(exempt[0]));
+	} else {
+		prm.nexempt = exempt_uids(exempt);
+	}
 	pg_bpf_status_clear(&st);
-	prm.nexempt = exempt_uids(exempt);
 	prm.exempt = exempt;
 	r = pg_bpf_reload(&k, &prm, arg.pin_dir);
 	if (r == -ESTALE)
@@ -366,6 +402,12 @@ cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c)
 
 	if (r == 0)
 		r = pg_kpolicy_compile(p, &g, PG_K_MAX_ALLOWED, &k, NULL);
+	if (r == 0 && p->authbind_dir != NULL) {
+		struct pg_diags d = { 0 };
+
+		r = compile_authbind(p->authbind_dir, &k, &d);
+		pg_diags_clear(&d);
+	}
 	if (r == 0)
 		r = k.hash == c->policy_hash;
 	pg_kpolicy_clear(&k);
@@ -626,6 +668,9 @@ kernel_status(void)
 		printf("policy: hash %016llx, %u rules, %u managed ports, %u entries, loaded %s\n",
 		       (unsigned long long)c->policy_hash, c->nrules, c->nmanaged, c->nallowed,
 		       when);
+		if (c->nab_file + c->nab_uid > 0)
+			printf("authbind: %u entries for byport and byaddr, %u byuid files\n",
+			       c->nab_file, c->nab_uid);
 		if (c->all_netns)
 			printf("unprivileged ports from: any (every granted bind skips the "
 			       "capability check)\n");
@@ -684,232 +729,6 @@ kernel_status(void)
 	pg_policy_free(p);
 	pg_bpf_status_clear(&st);
 	return violations ? EXIT_DENIED : EXIT_OK;
-}
-
-/* --- watch: reload when the accounts or the policy files change --------------------- */
-
-#define WATCH_QUIET_MS 200  /* a burst is over after this long without an event */
-#define WATCH_MAX_MS   2000 /* ... or this long after its first event, whichever is first */
-#define ACCOUNTS_DIR   "/etc"
-#define WATCH_MASK                                                                                 \
-	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ONLYDIR |       \
-	 IN_EXCL_UNLINK)
-
-struct watch {
-	int fd; /* inotify */
-	int wd_etc, wd_config, wd_dropin;
-	char dropin[4096];
-};
-
-/* (Re)watch conf.d: it may appear, vanish or be replaced while we run. */
-static void
-watch_dropin(struct watch *w)
-{
-	int wd = inotify_add_watch(w->fd, w->dropin, WATCH_MASK);
-
-	if (wd < 0 && errno != ENOENT && errno != ENOTDIR)
-		warnx("watch: cannot watch '%s': %s", w->dropin, strerror(errno));
-	if (w->wd_dropin >= 0 && w->wd_dropin != wd)
-		(void)inotify_rm_watch(w->fd, w->wd_dropin);
-	w->wd_dropin = wd < 0 ? -1 : wd;
-}
-
-static bool
-is_dropin_name(const char *name)
-{
-	size_t l = strlen(name);
-
-	return name[0] != '.' && l >= 6 && strcmp(name + l - 5, ".conf") == 0;
-}
-
-/* Drain the inotify queue; true when an event concerns what the kernel policy is made of. */
-static bool
-watch_read(struct watch *w)
-{
-	_Alignas(struct inotify_event) char buf[16384];
-	bool changed = false;
-
-	for (;;) {
-		ssize_t n = read(w->fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return changed;
-		if (n <= 0)
-			die_errno(EXIT_TEMPFAIL, n < 0 ? errno : EIO, "watch: read inotify events");
-		for (ssize_t off = 0; off < n;) {
-			const struct inotify_event *e = (const void *)(buf + off);
-			const char *name = e->len > 0 ? e->name : "";
-
-			off += (ssize_t)(sizeof(*e) + e->len);
-			if (e->mask & IN_Q_OVERFLOW) {
-				changed = true;
-			} else if (e->wd == w->wd_etc || e->wd == w->wd_config) {
-				if (e->mask & IN_IGNORED)
-					die(EXIT_TEMPFAIL, "watch: '%s' was removed; stopping",
-					    e->wd == w->wd_etc ? ACCOUNTS_DIR : cli.config_dir);
-				if (e->wd == w->wd_etc)
-					changed |= strcmp(name, "passwd") == 0 ||
-						   strcmp(name, "group") == 0;
-				if (e->wd == w->wd_config && strcmp(name, PG_CONFIG_DROPIN) == 0) {
-					watch_dropin(w);
-					changed = true;
-				}
-				if (e->wd == w->wd_config)
-					changed |= strcmp(name, PG_CONFIG_FILE) == 0;
-			} else if (e->wd == w->wd_dropin) {
-				if (e->mask & IN_IGNORED)
-					w->wd_dropin = -1;
-				changed |= is_dropin_name(name);
-			}
-		}
-	}
-}
-
-/*
- * Run exactly "portgate kernel reload" with the same options, in a child: its
- * failures die() as they do on the command line (a broken policy leaves the
- * loaded one enforced), and the watcher keeps running.  The child prints the
- * one "reloaded: ..." line with the counts and the policy hash.
- */
-static void
-watch_reload(struct pg_sigsource *sig)
-{
-	struct pg_bpf_status st;
-	pid_t pid;
-	int status, r;
-
-	(void)fflush(stdout);
-	(void)fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		warnx("watch: cannot start a reload: %s; the previous policy stays enforced",
-		      strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		(void)pg_sigsource_detach(sig, NULL); /* the mask and dispositions we were given */
-		exit(kernel_reload());
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno(EXIT_TEMPFAIL, errno, "watch: wait for the reload");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK)
-		return;
-	r = pg_bpf_status(arg.pin_dir, &st);
-	if (r == -ENOENT) {
-		printf("watch: no policy is loaded in %s any more (unloaded); stopping\n",
-		       arg.pin_dir);
-		exit(EXIT_OK);
-	}
-	if (r == 0)
-		pg_bpf_status_clear(&st);
-	if (WIFEXITED(status))
-		warnx("watch: reload failed (exit %d): the previous policy stays enforced",
-		      WEXITSTATUS(status));
-	else
-		warnx("watch: reload killed by signal %d: the previous policy stays enforced",
-		      WTERMSIG(status));
-}
-
-static int
-kernel_watch(void)
-{
-	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
-	struct watch w = { .wd_etc = -1, .wd_config = -1, .wd_dropin = -1 };
-	struct pg_bpf_status st;
-	struct pg_sigsource *sig;
-	sigset_t set;
-	_cleanup_close_ int ifd = -1;
-	int64_t first = 0, last = 0;
-	bool pending;
-	int r;
-
-	require_bpf();
-	require_loaded(&st);
-	pg_bpf_status_clear(&st);
-	(void)setvbuf(stdout, NULL, _IOLBF, 0);
-
-	/* Signals arrive on a descriptor; a shell may have left SIGINT ignored. */
-	sigemptyset(&set);
-	for (int i = 0; i < 3; i++) {
-		(void)signal(sigs[i], SIG_DFL);
-		sigaddset(&set, sigs[i]);
-	}
-	r = pg_sigsource_open(&set, &sig);
-	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "watch: take signals");
-
-	ifd = w.fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ifd < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "watch: inotify");
-	w.wd_etc = inotify_add_watch(ifd, ACCOUNTS_DIR, WATCH_MASK);
-	if (w.wd_etc < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "watch: watch '%s'", ACCOUNTS_DIR);
-	w.wd_config = inotify_add_watch(ifd, cli.config_dir, WATCH_MASK);
-	if (w.wd_config < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "watch: watch '%s'", cli.config_dir);
-	if (snprintf(w.dropin, sizeof(w.dropin), "%s/%s", cli.config_dir, PG_CONFIG_DROPIN) >=
-	    (int)sizeof(w.dropin))
-		die(EXIT_USAGE, "configuration path '%s' is too long", cli.config_dir);
-	watch_dropin(&w);
-	printf("watch: %s/passwd, %s/group and %s (policy in %s)\n", ACCOUNTS_DIR, ACCOUNTS_DIR,
-	       cli.config_dir, arg.pin_dir);
-
-	/* One reload first: what changed between the load and now is not missed. */
-	pending = true;
-	first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = pg_sigsource_fd(sig), .events = POLLIN },
-					 { .fd = ifd, .events = POLLIN } };
-		int64_t due = 0, now;
-		int timeout = -1;
-
-		if (pending) {
-			due = last + WATCH_QUIET_MS;
-			if (due > first + WATCH_MAX_MS)
-				due = first + WATCH_MAX_MS;
-			now = (int64_t)pg_now_ms();
-			timeout = due > now ? (int)(due - now) : 0;
-		}
-		if (poll(pfd, 2, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno(EXIT_TEMPFAIL, errno, "watch: poll");
-		}
-		if (pfd[0].revents & POLLIN) {
-			int signo;
-
-			while ((signo = pg_sigsource_read(sig)) > 0) {
-				if (signo != SIGHUP) {
-					printf("watch: %s: stopping\n",
-					       signo == SIGINT ? "SIGINT" : "SIGTERM");
-					/* Freed; its signals stay blocked. */
-					(void)pg_sigsource_detach(sig, &set);
-					return EXIT_OK;
-				}
-				pending = true; /* SIGHUP: reload now */
-				first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
-			}
-		}
-		if ((pfd[1].revents & POLLIN) && watch_read(&w)) {
-			now = (int64_t)pg_now_ms();
-			if (!pending)
-				first = now;
-			last = now;
-			pending = true;
-		}
-		if (pending) {
-			due = last + WATCH_QUIET_MS;
-			if (due > first + WATCH_MAX_MS)
-				due = first + WATCH_MAX_MS;
-			if ((int64_t)pg_now_ms() >= due) {
-				pending = false;
-				watch_reload(sig);
-			}
-		}
-	}
 }
 
 int
@@ -972,7 +791,7 @@ cmd_kernel(int argc, char **argv)
 	if (strcmp(verb, "status") == 0)
 		return kernel_status();
 	if (strcmp(verb, "watch") == 0)
-		return kernel_watch();
+		return kernel_watch(arg.pin_dir);
 	usage_die("kernel", "unknown subcommand '%s' (load, unload, reload, status or watch)",
 		  verb);
 }

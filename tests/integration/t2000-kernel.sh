@@ -370,6 +370,12 @@ test_expect_success 'status notices a changed policy; reload enforces it' '
 	grep "^scope: network namespace cookie" "$OUT"
 '
 
+test_expect_success 'reload without --broker-user keeps the broker user given at load' '
+	"$PG" kernel status --pin-dir "$PINS" --netns /proc/self/ns/net >"$OUT";
+	grep -x "exempt: pgt-kbroker$SFX (uid $(id -u pgt-kbroker$SFX)), the broker'"'"'s user" "$OUT" &&
+	expect_bind pgt-kbroker$SFX ok udp 0.0.0.0 5060
+'
+
 # The reload case: four loops bind while the policy is swapped again and again,
 # two that the policy allows and two that it refuses, on both hooks.  A loop
 # counts the binds it makes once $TMP/go exists and says "counted N" after

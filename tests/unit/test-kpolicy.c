@@ -3,15 +3,18 @@
  * test-kpolicy.c - the policy compiled for the kernel: the map entries it makes
  * (ranges, groups, prefixes, "*" in both families, uid 0, duplicates, limits),
  * and a differential test: random policies and random binds judged by
- * pg_policy_eval() and by pg_kjudge() over the compiled entries must agree.
+ * pg_policy_eval() and by pg_kjudge() over the compiled entries must agree,
+ * with a random authbind tree (testtree.h) in every round when run as root.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpolicy-authbind.h"
 #include "kpolicy.h"
 #include "tap.h"
+#include "testtree.h"
 #include "testutil.h"
 
 #define T PG_PROTO_TCP
@@ -233,6 +236,7 @@ static const char *const rule_ports[] = { "80", "79-81", "443", "5060-5061", "10
 static const char *const bind_addrs[] = {
 	"0.0.0.0",
 	"127.0.0.1",
+	"127.0.0.5",
 	"127.1.2.3",
 	"10.1.2.3",
 	"10.2.0.1",
@@ -249,7 +253,10 @@ static const char *const bind_addrs[] = {
 	"2002::1",
 	"::ffff:192.168.1.7",
 };
-static const uint16_t bind_ports[] = { 0, 79, 80, 81, 443, 1023, 1024, 5060, 5061, 8080, 9999 };
+static const uint16_t bind_ports[] = {
+	0,   8,	  53,  79,  80,	 81,   82,   83,   85,	 100,  99,
+	443, 511, 512, 600, 700, 1023, 1024, 5060, 5061, 8080, 9999
+};
 
 static unsigned
 rnd(unsigned n)
@@ -257,8 +264,63 @@ rnd(unsigned n)
 	return (unsigned)random() % n;
 }
 
+#define STRANGER 4242 /* a uid the tree and the account database do not know */
+
+static const struct user *diff_users;
+
+/* The account database of the differential test: the users, and strangers. */
 static int
-differential_round(int round, const struct user *users, size_t *ncompared)
+users_cred(void *ctx, uid_t uid, struct pg_cred *ret)
+{
+	(void)ctx;
+	for (size_t i = 0; i < NUSERS; i++) {
+		const struct user *u = &diff_users[i];
+
+		if (u->uid != uid)
+			continue;
+		*ret = (struct pg_cred){ .uid = uid, .gid = u->gid, .ngroups = u->nsupp };
+		memcpy(ret->groups, u->supp, u->nsupp * sizeof(gid_t));
+		return 0;
+	}
+	*ret = (struct pg_cred){ .uid = uid, .gid = uid, .ngroups = 1, .groups = { uid } };
+	return 0;
+}
+
+/* A random authbind tree at dir for p, compiled into k; false if that failed. */
+static bool
+add_tree(int round, const char *dir, struct pg_policy *p, struct pg_kpolicy *k)
+{
+	uid_t uids[NUSERS];
+	gid_t gids[NGROUPS + NUSERS];
+	struct pg_kab_users ku = { .uids = uids, .nuids = NUSERS, .cred = users_cred };
+	struct pg_diags d = { 0 };
+	int r;
+
+	for (size_t i = 0; i < NUSERS; i++) {
+		uids[i] = diff_users[i].uid;
+		gids[NGROUPS + i] = diff_users[i].gid;
+	}
+	for (size_t i = 0; i < NGROUPS; i++)
+		gids[i] = 2000 + (gid_t)i;
+	if (tt_make(dir, uids, NUSERS, gids, nitems(gids)) < 0 ||
+	    (p->authbind_dir = strdup(dir)) == NULL) {
+		tap_diag("round %d: cannot make the tree %s", round, dir);
+		return false;
+	}
+	r = pg_kpolicy_compile_authbind(dir, &ku, k, &d);
+	for (size_t i = 0; i < d.n; i++)
+		tap_diag("round %d: %s:%u:%u: %s", round, d.v[i].file, d.v[i].line, d.v[i].col,
+			 d.v[i].msg);
+	pg_diags_clear(&d);
+	if (r < 0)
+		tap_diag("round %d: the tree does not compile: %s", round, strerror(-r));
+	return r == 0;
+}
+
+static size_t nauthbind; /* binds the authbind tree granted */
+
+static int
+differential_round(int round, const struct user *users, const char *treedir, size_t *ncompared)
 {
 	char text[4096];
 	size_t len = 0;
@@ -298,10 +360,22 @@ differential_round(int round, const struct user *users, size_t *ncompared)
 		pg_kgroups_clear(&g);
 		return 1;
 	}
+	if (treedir != NULL) {
+		char dir[600];
+
+		(void)snprintf(dir, sizeof(dir), "%s/r%d", treedir, round);
+		if (!add_tree(round, dir, p, &k)) {
+			pg_kpolicy_clear(&k);
+			pg_kgroups_clear(&g);
+			pg_policy_free(p);
+			return 1;
+		}
+	}
 	pg_kpolicy_lookup(&k, &l);
 
 	for (int i = 0; i < 400; i++) {
-		const struct user *u = &users[rnd(NUSERS)];
+		static const struct user stranger = { .uid = STRANGER, .gid = STRANGER };
+		const struct user *u = rnd(8) == 0 ? &stranger : &users[rnd(NUSERS)];
 		struct pg_cred c = { .uid = u->uid, .gid = u->gid, .ngroups = u->nsupp };
 		struct pg_bind b = bind_of(rnd(2) ? T : U, bind_addrs[rnd(nitems(bind_addrs))],
 					   bind_ports[rnd(nitems(bind_ports))], rnd(2));
@@ -316,6 +390,7 @@ differential_round(int round, const struct user *users, size_t *ncompared)
 		       : v.decision == PG_ALLOW && b.port < 1024 && u->uid != 0 ? PG_K_ALLOW_NO_CAP
 										: PG_K_ALLOW;
 		(*ncompared)++;
+		nauthbind += v.reason == PG_REASON_AUTHBIND;
 		if (kd != v.decision || verdict != want) {
 			char bs[PG_BIND_STRLEN], why[256];
 
@@ -339,7 +414,10 @@ test_differential(void)
 	struct user users[NUSERS];
 	size_t compared = 0;
 	int mismatches = 0;
+	char treedir[] = "/tmp/pgt-kpolicy-XXXXXX";
+	bool trees = geteuid() == 0 && mkdtemp(treedir) != NULL;
 
+	diff_users = users;
 	srandom(4242);
 	for (size_t i = 0; i < NUSERS; i++) {
 		users[i] = (struct user){ .uid = i == 0 ? 0 : (uid_t)(1000 + i) };
@@ -349,9 +427,15 @@ test_differential(void)
 				users[i].supp[users[i].nsupp++] = gid;
 	}
 	for (int round = 0; round < 300; round++)
-		mismatches += differential_round(round, users, &compared);
-	ok(mismatches == 0, "differential: %zu random binds, eval and compiled maps agree",
-	   compared);
+		mismatches += differential_round(round, users, trees ? treedir : NULL, &compared);
+	ok(mismatches == 0, "differential: %zu random binds, eval and compiled maps agree%s",
+	   compared, trees ? ", with random authbind trees" : "");
+	ok(!trees || nauthbind > compared / 50, "of which %zu granted by the authbind tree",
+	   nauthbind);
+	if (trees)
+		tt_remove(treedir);
+	else
+		tap_skip("not root", "random authbind trees (chown needs root)");
 }
 
 int
