@@ -9,7 +9,11 @@
 # demo works from a checkout nobody else may enter (a clone under /root, or in
 # a `mktemp -d`) without loosening its permissions.  Everything this run made is
 # removed at the end, however it ends.
+#
+# PORTGATE_DEMO_PAUSE=SECONDS pauses that long before each section, for a
+# demo given to people (t0070 uses it to end a demo at a known point).
 set -eu
+PAUSE=${PORTGATE_DEMO_PAUSE:-0}
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 B=${PORTGATE_BUILD:-$SRC/.build}
@@ -32,7 +36,10 @@ wait_http() {
 		sleep 0.1
 	done
 }
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+say() {
+	[ "$PAUSE" = 0 ] || sleep "$PAUSE"
+	printf '\n\033[1m== %s\033[0m\n' "$*"
+}
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 # This run's suffix: its scratch directory /tmp/pgt-demo-SUFFIX is created

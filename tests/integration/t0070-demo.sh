@@ -122,14 +122,17 @@ test_expect_success 'the two demos had names of their own' '
 	test -n "$suf_a" && test "$suf_a" != "$suf_b"
 '
 # stop_at RUN LINE: start a demo, end it with SIGTERM once it printed a line
-# matching LINE (at most 30 s later), and wait for it; its status in $stop_rc.
+# matching LINE (at most 60 s later), and wait for it; its status in $stop_rc.
+# The demo pauses 2 s before each section (PORTGATE_DEMO_PAUSE), so the TERM
+# comes before the next one, however quick the rest of the demo is.
 stop_at() {
-	(cd "$PRIV/src" && PORTGATE_BUILD="$PRIV/src/build" exec scripts/demo.sh) \
+	(cd "$PRIV/src" && PORTGATE_BUILD="$PRIV/src/build" PORTGATE_DEMO_PAUSE=2 \
+		exec scripts/demo.sh) \
 		</dev/null >"$TMP/$1.out" 2>&1 &
 	_pid=$!
 	track_pid "$_pid"
 	i=0
-	until grep -q "$2" "$TMP/$1.out" || [ $i -ge 300 ]; do
+	until grep -q "$2" "$TMP/$1.out" || [ $i -ge 600 ]; do
 		i=$((i + 1))
 		sleep 0.1
 	done
