@@ -433,13 +433,17 @@ adopt_env(struct env *e, const struct run_options *o, size_t nsocks)
 int
 cmd_run(int argc, char **argv)
 {
-	struct run_options o = { 0 };
-	struct privdrop_target t = { 0 };
-	struct run_socket *socks = NULL;
+	/*
+	 * Static: the keeper (--keep) returns from here and exits; what PROG's
+	 * environment and the sockets need stays reachable until then.
+	 */
+	static struct run_options o;
+	static struct privdrop_target t;
+	static struct run_socket *socks;
+	static struct env env;
 	size_t nsocks = 0, ntaken;
 	const char *who;
 	bool root, named;
-	struct env env = { 0 };
 	char *listen_env[3];
 	const char **names;
 	int *fds, r;

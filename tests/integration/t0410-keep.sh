@@ -160,9 +160,18 @@ wait_gone() {
 		_i=$((_i + 1))
 	done
 }
-# get PORT: one request; prints the pid of the server that answered.
+# get PORT: one request; prints the pid of the server that answered.  A keeper
+# just started may not have bound yet: connection refused (curl's 7) is tried
+# again, for at most 20 s.
 get() {
-	curl -sS -m 20 "http://127.0.0.1:$1/"
+	_i=0
+	while :; do
+		curl -sS -m 20 "http://127.0.0.1:$1/" && return 0
+		_rc=$?
+		{ [ "$_rc" = 7 ] && [ "$_i" -lt 200 ]; } || return "$_rc"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
 }
 # load_start NAME: 4 clients as mallory and a bind loop as mallory, until $TMP/NAME.stop.
 load_start() {
