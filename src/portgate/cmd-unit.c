@@ -374,17 +374,23 @@ unit_self_path(void)
 	return buf;
 }
 
+bool
+unit_word_is_plain(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && strchr("/._,:=+@-", *p) == NULL)
+			return false;
+	return true;
+}
+
 /* A word for a shell command line: single-quoted unless plain. */
 void
 unit_shell_word(FILE *f, const char *s)
 {
-	bool plain = *s != '\0';
-
-	for (const char *p = s; *p != '\0'; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && strchr("/._,:=+@-", *p) == NULL)
-			plain = false;
-	if (plain) {
+	if (unit_word_is_plain(s)) {
 		fputs(s, f);
 		return;
 	}

@@ -21,13 +21,7 @@
 static void
 exec_word(FILE *f, const char *s)
 {
-	bool plain = *s != '\0';
-
-	for (const char *p = s; *p != '\0'; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && strchr("/._,:=+@-", *p) == NULL)
-			plain = false;
-	if (plain) {
+	if (unit_word_is_plain(s)) {
 		fputs(s, f);
 		return;
 	}

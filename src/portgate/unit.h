@@ -68,6 +68,8 @@ size_t unit_distinct_names(const struct unit_options *o, const char ***ret);
 const char *unit_self_path(void);
 
 /* A word for a shell command line: single-quoted unless plain. */
+/* Letters, digits and "/._,:=+@-" only, not empty: needs no quoting anywhere. */
+bool unit_word_is_plain(const char *s);
 void unit_shell_word(FILE *f, const char *s);
 
 /* Write a new file of mode 0644; an existing one only with force (replaced atomically). */
