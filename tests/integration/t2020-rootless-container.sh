@@ -147,14 +147,16 @@ pod() {
 	_u=$1
 	shift
 	_d=$TMP/pod-$_u
+	# From $_d: the caller's folder may be one USER cannot enter (a checkout in a
+	# 0700 folder, as .ci/run makes), and podman fails there.
 	# shellcheck disable=SC2086 # RUNTIME is empty or two words
-	"$TMP/in_cg" setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- \
+	(cd "$_d" && exec "$TMP/in_cg" setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- \
 		env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="$_d/home" \
 		XDG_RUNTIME_DIR="$_d/run" XDG_CONFIG_HOME="$_d/home/.config" \
 		XDG_DATA_HOME="$_d/home/.local/share" \
 		timeout 120 podman --root "$_d/storage" --runroot "$_d/run/storage" \
 		--tmpdir "$_d/run/libpod" --storage-driver vfs --cgroup-manager cgroupfs \
-		--events-backend file $RUNTIME "$@"
+		--events-backend file $RUNTIME "$@")
 }
 # publish USER NAME PORT: USER's container NAME, busybox httpd on 8080 inside,
 # published on 127.0.0.1:PORT by rootlessport.
