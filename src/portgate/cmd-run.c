@@ -250,7 +250,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 			usage_die("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	keeper_check_options(&o->keeper);
+	keeper_check_options(&o->keeper, o->adopt);
 	if (optind >= argc)
 		usage_die("run", "missing PROG: give it after '--'");
 	o->argv = argv + optind;

@@ -120,12 +120,15 @@ keeper_parse_option(struct keeper_options *o, int c, const char *arg)
 		o->stop_timeout_us = parse_seconds("--stop-timeout", arg, 0);
 		break;
 	case KEEP_OPT_READY:
-		o->ready_notify = strcmp(arg, "notify") == 0;
-		if (!o->ready_notify && strcmp(arg, "adopt") == 0)
-			usage_die("run",
-				  "--ready=adopt is not there yet: use --ready=notify or SECONDS");
-		if (!o->ready_notify)
+		o->ready_given = true;
+		if (strcmp(arg, "notify") == 0) {
+			o->ready = KEEP_READY_NOTIFY;
+		} else if (strcmp(arg, "adopt") == 0) {
+			o->ready = KEEP_READY_ADOPT;
+		} else {
+			o->ready = KEEP_READY_SECONDS;
 			o->ready_after_us = parse_seconds("--ready", arg, 0);
+		}
 		break;
 	case KEEP_OPT_READY_TIMEOUT:
 		o->ready_timeout_us = parse_seconds("--ready-timeout", arg, 0.001);
@@ -135,8 +138,13 @@ keeper_parse_option(struct keeper_options *o, int c, const char *arg)
 }
 
 void
-keeper_check_options(const struct keeper_options *o)
+keeper_check_options(struct keeper_options *o, bool adopt)
 {
 	if (!o->keep && o->first != NULL)
 		usage_die("run", "%s needs --keep", o->first);
+	if (o->ready == KEEP_READY_ADOPT && !adopt)
+		usage_die("run", "--ready=adopt needs --adopt: only the shim can tell what PROG "
+				 "adopted");
+	if (adopt && !o->ready_given)
+		o->ready = KEEP_READY_ADOPT;
 }

@@ -5,7 +5,8 @@
  * connection that comes while PROG is down waits in the backlog and nobody
  * else can bind the port; it starts PROG again when it ends (--restart, with
  * a doubling back-off), replaces it on SIGHUP once the new one is ready
- * (--ready), and stops it on SIGTERM/SIGINT.  One event loop (evloop.h) over
+ * (--ready: after some seconds, on READY=1, or once the shim says it adopted
+ * every socket), and stops it on SIGTERM/SIGINT.  One event loop (evloop.h) over
  * the signals (sigsource.h) and the notify socket (notify-recv.h); children
  * are reaped there.  Runs as the user of -u: it needs no privilege to hold
  * fds and fork.  Logs one line per event to stderr.
@@ -28,6 +29,7 @@
 #include "notify-recv.h"
 #include "pdeathsig.h"
 #include "sigsource.h"
+#include "../preload/adopt.h"
 
 extern char **environ;
 
@@ -41,6 +43,7 @@ struct child {
 	pid_t pid;	   /* 0: none */
 	uint64_t started;  /* pg_now_us() at fork */
 	uint64_t deadline; /* ready-by for next, SIGKILL-at for a stopping one; 0: none */
+	bool orphan;	   /* left behind by a PROG that ended, reparented to the keeper */
 };
 
 struct keeper {
@@ -49,13 +52,17 @@ struct keeper {
 	char **envp;
 	size_t nfds;
 	char listen_pid[32]; /* "LISTEN_PID=N", completed in each child */
-	char notify_env[sizeof("NOTIFY_SOCKET=") + PG_NOTIFY_ADDR_MAX];
+	char notify_addr[PG_NOTIFY_ADDR_MAX];
+	/* "NOTIFY_SOCKET=ADDR", or "PORTGATE_ADOPT_NOTIFY=PID:ADDR" completed in each child */
+	char notify_env[sizeof(PG_ADOPT_NOTIFY_ENV "=:") + 24 + PG_NOTIFY_ADDR_MAX];
 	struct pg_sigsource *sig;
 	sigset_t mask; /* the signals sig takes */
 	int evfd, notify_fd;
 	pid_t self;
 	struct child cur;  /* the PROG that serves */
 	struct child next; /* the one started by SIGHUP, until it is ready */
+	bool *adopted;	   /* --ready=adopt: which of the nfds sockets next reported */
+	size_t nadopted;
 	struct child *old; /* stopping: the stop signal sent, SIGKILL at deadline */
 	size_t nold;
 	uint64_t restart_at; /* start cur then; 0: no restart pending */
@@ -132,6 +139,9 @@ child_exec(struct keeper *k)
 		*--p = (char)('0' + pid % 10);
 	while ((pid /= 10) > 0);
 	(void)snprintf(k->listen_pid, sizeof(k->listen_pid), "LISTEN_PID=%s", p);
+	if (k->o->ready == KEEP_READY_ADOPT)
+		(void)snprintf(k->notify_env, sizeof(k->notify_env), "%s=%s:%s",
+			       PG_ADOPT_NOTIFY_ENV, p, k->notify_addr);
 	environ = k->envp;
 	execvp(k->argv[0], k->argv);
 	child_fail(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno, "exec",
@@ -242,10 +252,50 @@ cur_ended(struct keeper *k, int st, uint64_t now)
 	schedule_restart(k, now);
 }
 
+static bool
+is_old(const struct keeper *k, pid_t pid)
+{
+	for (size_t i = 0; i < k->nold; i++)
+		if (k->old[i].pid == pid)
+			return true;
+	return false;
+}
+
+/*
+ * The keeper is the subreaper of PROG's descendants (Linux): what a PROG that
+ * ended left behind is now a child of the keeper (nginx's workers when the
+ * master was killed: they would go on serving, orphans of a dead
+ * generation).  Each gets the stop signal, then SIGKILL after --stop-timeout,
+ * as a PROG does.  Without /proc there is nothing to find.
+ */
+static void
+stop_orphans(struct keeper *k)
+{
+	char path[64], name[16];
+	FILE *f;
+	long pid;
+
+	(void)snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)k->self);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		struct child c = { .pid = (pid_t)pid, .started = pg_now_us(), .orphan = true };
+
+		if (pid <= 0 || pid == k->cur.pid || pid == k->next.pid || is_old(k, (pid_t)pid))
+			continue;
+		warnx("keep: pid %ld was left behind by a PROG that ended; stopping it with %s",
+		      pid, keeper_signame(k->o->stop_signal, name));
+		stop_prog(k, &c);
+	}
+	(void)fclose(f);
+}
+
 static void
 reap(struct keeper *k)
 {
 	char how[64];
+	bool prog_ended = false;
 	pid_t pid;
 	int st;
 
@@ -254,22 +304,29 @@ reap(struct keeper *k)
 			k->status = exit_code(st);
 		if (pid == k->cur.pid) {
 			cur_ended(k, st, pg_now_us());
+			prog_ended = true;
 			continue;
 		}
 		if (pid == k->next.pid) {
 			warnx("keep: new PROG pid %d %s before it was ready; pid %d keeps serving",
 			      (int)pid, describe(st, how), (int)k->cur.pid);
 			k->next.pid = 0;
+			prog_ended = true;
 			continue;
 		}
 		for (size_t i = 0; i < k->nold; i++) {
 			if (k->old[i].pid != pid)
 				continue;
-			warnx("keep: stopped PROG pid %d %s", (int)pid, describe(st, how));
+			warnx("keep: stopped %s pid %d %s",
+			      k->old[i].orphan ? "the left-behind" : "PROG", (int)pid,
+			      describe(st, how));
+			prog_ended = prog_ended || !k->old[i].orphan;
 			k->old[i] = k->old[--k->nold];
 			break;
 		}
 	}
+	if (prog_ended)
+		stop_orphans(k);
 }
 
 static void
@@ -294,15 +351,23 @@ on_hup(struct keeper *k)
 			warnx("keep: SIGHUP: no PROG was running; started pid %d", (int)k->cur.pid);
 		return;
 	}
+	k->nadopted = 0;
+	if (k->adopted != NULL)
+		memset(k->adopted, 0, k->nfds * sizeof(*k->adopted));
 	if (start_prog(k, &k->next) < 0)
 		return;
 	now = pg_now_us();
-	k->next.deadline =
-		now + (k->o->ready_notify ? k->o->ready_timeout_us : k->o->ready_after_us);
-	if (k->o->ready_notify)
+	k->next.deadline = now + (k->o->ready != KEEP_READY_SECONDS ? k->o->ready_timeout_us
+								    : k->o->ready_after_us);
+	if (k->o->ready == KEEP_READY_NOTIFY)
 		warnx("keep: SIGHUP: started pid %d to replace pid %d; waiting up to %g s for its "
 		      "READY=1",
 		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_timeout_us));
+	else if (k->o->ready == KEEP_READY_ADOPT)
+		warnx("keep: SIGHUP: started pid %d to replace pid %d; waiting up to %g s for it "
+		      "to adopt and listen on %zu socket%s",
+		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_timeout_us), k->nfds,
+		      k->nfds == 1 ? "" : "s");
 	else
 		warnx("keep: SIGHUP: started pid %d to replace pid %d once it has run %g s",
 		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_after_us));
@@ -359,6 +424,38 @@ has_line(const char *msg, const char *line)
 	}
 }
 
+/*
+ * --ready=adopt: count each "ADOPTED=FD" line of the new PROG, FD one of the
+ * held sockets (3..), once; all of them: it is ready.
+ */
+static void
+count_adopted(struct keeper *k, const char *msg)
+{
+	char how[96];
+	size_t m = strlen(PG_ADOPT_MSG);
+
+	for (const char *p = msg; p != NULL; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+		char *end;
+		long fd;
+
+		if (strncmp(p, PG_ADOPT_MSG, m) != 0)
+			continue;
+		errno = 0;
+		fd = strtol(p + m, &end, 10);
+		if (errno == 0 && end != p + m && (*end == '\n' || *end == '\0') &&
+		    fd >= PG_LISTEN_FDS_START && fd < PG_LISTEN_FDS_START + (long)k->nfds &&
+		    !k->adopted[fd - PG_LISTEN_FDS_START]) {
+			k->adopted[fd - PG_LISTEN_FDS_START] = true;
+			k->nadopted++;
+		}
+	}
+	if (k->nadopted == k->nfds) {
+		(void)snprintf(how, sizeof(how), "adopted and listening on %zu of %zu socket%s",
+			       k->nadopted, k->nfds, k->nfds == 1 ? "" : "s");
+		promote(k, how);
+	}
+}
+
 static void
 on_notify(struct keeper *k)
 {
@@ -377,7 +474,9 @@ on_notify(struct keeper *k)
 			return;
 		}
 		if (pid > 0 && pid == k->next.pid) {
-			if (has_line(buf, "READY=1"))
+			if (k->o->ready == KEEP_READY_ADOPT)
+				count_adopted(k, buf);
+			else if (has_line(buf, "READY=1"))
 				promote(k, "READY=1");
 			continue;
 		}
@@ -408,10 +507,16 @@ run_timers(struct keeper *k, uint64_t now)
 			schedule_restart(k, now);
 	}
 	if (k->next.pid > 0 && now >= k->next.deadline) {
-		if (k->o->ready_notify) {
+		if (k->o->ready == KEEP_READY_NOTIFY) {
 			warnx("keep: new PROG pid %d sent no READY=1 within %g s; stopping it, pid "
 			      "%d keeps serving",
 			      (int)k->next.pid, secs(k->o->ready_timeout_us), (int)k->cur.pid);
+			stop_prog(k, &k->next);
+		} else if (k->o->ready == KEEP_READY_ADOPT) {
+			warnx("keep: new PROG pid %d adopted and listened on %zu of %zu socket%s "
+			      "within %g s; stopping it, pid %d keeps serving",
+			      (int)k->next.pid, k->nadopted, k->nfds, k->nfds == 1 ? "" : "s",
+			      secs(k->o->ready_timeout_us), (int)k->cur.pid);
 			stop_prog(k, &k->next);
 		} else {
 			char how[64];
@@ -453,7 +558,7 @@ next_timeout(const struct keeper *k, uint64_t now)
 	return t > 60000 ? 60000 : (int)t;
 }
 
-/* PROG's environment: envp without LISTEN_PID and NOTIFY_SOCKET, then ours. */
+/* PROG's environment: envp without LISTEN_PID and the notify variables, then ours. */
 static int
 build_env(struct keeper *k, char **envp)
 {
@@ -466,7 +571,8 @@ build_env(struct keeper *k, char **envp)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(envp[i], "LISTEN_PID=", 11) != 0 &&
-		    strncmp(envp[i], "NOTIFY_SOCKET=", 14) != 0)
+		    strncmp(envp[i], "NOTIFY_SOCKET=", 14) != 0 &&
+		    strncmp(envp[i], PG_ADOPT_NOTIFY_ENV "=", sizeof(PG_ADOPT_NOTIFY_ENV)) != 0)
 			k->envp[m++] = envp[i];
 	k->envp[m++] = k->listen_pid;
 	if (k->notify_fd >= 0)
@@ -495,20 +601,29 @@ close_from(int first)
 static int
 keeper_setup(struct keeper *k, char **envp)
 {
-	char addr[PG_NOTIFY_ADDR_MAX];
 	sigset_t *mask = &k->mask;
 	int r;
 
 	close_from(PG_LISTEN_FDS_START + (int)k->nfds);
+	r = pg_child_subreaper();
+	if (r < 0 && r != -ENOSYS)
+		return r;
 	/* The sockets stay ours; each child clears close-on-exec on its copies. */
 	for (size_t i = 0; i < k->nfds; i++)
 		if (fcntl(PG_LISTEN_FDS_START + (int)i, F_SETFD, FD_CLOEXEC) < 0)
 			return -errno;
-	if (k->o->ready_notify) {
-		k->notify_fd = pg_notify_listen(addr);
+	if (k->o->ready != KEEP_READY_SECONDS) {
+		k->notify_fd = pg_notify_listen(k->notify_addr);
 		if (k->notify_fd < 0)
 			return k->notify_fd;
-		(void)snprintf(k->notify_env, sizeof(k->notify_env), "NOTIFY_SOCKET=%s", addr);
+		if (k->o->ready == KEEP_READY_NOTIFY)
+			(void)snprintf(k->notify_env, sizeof(k->notify_env), "NOTIFY_SOCKET=%s",
+				       k->notify_addr);
+	}
+	if (k->o->ready == KEEP_READY_ADOPT) {
+		k->adopted = calloc(k->nfds, sizeof(*k->adopted));
+		if (k->adopted == NULL)
+			return -ENOMEM;
 	}
 	r = build_env(k, envp);
 	if (r < 0)
@@ -580,6 +695,7 @@ keeper_run(const struct keeper_options *o, size_t nfds, char **argv, char **envp
 	for (size_t i = 0; i < nfds; i++)
 		(void)close(PG_LISTEN_FDS_START + (int)i);
 	free(k.old);
+	free(k.adopted);
 	free(k.envp);
 	return k.status;
 }

@@ -16,6 +16,13 @@
 
 enum keeper_restart { KEEP_RESTART_NO, KEEP_RESTART_ON_FAILURE, KEEP_RESTART_ALWAYS };
 
+/*
+ * When a new PROG started by SIGHUP is ready: after ready_after_us alive,
+ * on READY=1 (sd_notify), or once it adopted and listens on every held
+ * socket (--adopt; the shim tells the keeper, adopt.h).
+ */
+enum keeper_ready { KEEP_READY_SECONDS, KEEP_READY_NOTIFY, KEEP_READY_ADOPT };
+
 struct keeper_options {
 	bool keep;
 	const char *first; /* the first keeper option given, for "needs --keep" */
@@ -23,9 +30,10 @@ struct keeper_options {
 	uint64_t restart_delay_us; /* the first back-off; doubles to KEEP_DELAY_CAP */
 	int stop_signal;
 	uint64_t stop_timeout_us;
-	bool ready_notify;	   /* --ready=notify, else ready after ready_after_us */
+	enum keeper_ready ready;   /* --ready */
+	bool ready_given;	   /* --ready came: --adopt does not change it */
 	uint64_t ready_after_us;   /* --ready=SECONDS */
-	uint64_t ready_timeout_us; /* --ready-timeout, for notify */
+	uint64_t ready_timeout_us; /* --ready-timeout, for notify and adopt */
 };
 
 /* The long options of the keeper, for the getopt_long() table of `run`. */
@@ -55,7 +63,7 @@ extern const char *const keeper_restart_names[];
 /* "SIGTERM" for SIGTERM, "signal N" for a signal without a name here. */
 const char *keeper_signame(int sig, char buf[static 16]);
 
-/* The defaults: on-failure, 0.1 s, SIGTERM, 10 s, ready after 1 s, 30 s. */
+/* The defaults: on-failure, 0.1 s, SIGTERM, 10 s, ready after 1 s (adopt with --adopt), 30 s. */
 void keeper_options_init(struct keeper_options *o);
 
 /*
@@ -64,13 +72,16 @@ void keeper_options_init(struct keeper_options *o);
  */
 bool keeper_parse_option(struct keeper_options *o, int c, const char *arg);
 
-/* After the options: a usage error if a keeper option came without --keep. */
-void keeper_check_options(const struct keeper_options *o);
+/*
+ * After the options: a usage error if a keeper option came without --keep,
+ * or --ready=adopt without --adopt; with --adopt and no --ready, ready is adopt.
+ */
+void keeper_check_options(struct keeper_options *o, bool adopt);
 
 /*
  * Keep the nfds sockets at fds 3.. (placed there, without close-on-exec) and
- * run argv with them, envp (NULL-terminated; its LISTEN_PID and NOTIFY_SOCKET
- * are replaced per child) as its environment, until PROG ends for good or a
+ * run argv with them, envp (NULL-terminated; its LISTEN_PID, NOTIFY_SOCKET and
+ * PORTGATE_ADOPT_NOTIFY are replaced per child) as its environment, until PROG ends for good or a
  * SIGTERM/SIGINT stops it.  Returns the exit status of `portgate run`.
  */
 int keeper_run(const struct keeper_options *o, size_t nfds, char **argv, char **envp);

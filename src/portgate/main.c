@@ -40,7 +40,7 @@ const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] [--launchd NAME]... "
 	  "-l SPEC... [--fdname NAME]... [--adopt] [--keep [--restart no|on-failure|always] "
-	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|S] "
+	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|adopt|S] "
 	  "[--ready-timeout S]] -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
 	{ "status", cmd_status, "status [--pin-dir DIR]",

@@ -6,7 +6,8 @@
  * with EACCES (or EADDRINUSE: portgated --hold may be keeping the port for its
  * owner) is handed to portgated, which binds that very socket (BIND_THIS).
  * Each thread keeps its connection to portgated for the next such bind
- * (portgate-preload(8), "The connection").
+ * (portgate-preload(8), "The connection").  In adopt mode (adopt.h) a held
+ * socket answers bind() first, and listen() on one may tell the keeper.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include "spec.h"
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*listen_fn)(int, int);
 
 /*
  * The only global state: the next bind() in the lookup order.  Resolving it
@@ -38,6 +40,7 @@ typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
  * fork() could catch held.
  */
 static _Atomic(bind_fn) next_bind;
+static _Atomic(listen_fn) next_listen; /* the same, for listen() */
 
 /*
  * This thread's connection to portgated, opened on its first brokered bind,
@@ -100,6 +103,34 @@ real_bind(void)
 		if (f == NULL)
 			f = raw_bind;
 		atomic_store_explicit(&next_bind, f, memory_order_release);
+		errno = saved;
+	}
+	return f;
+}
+
+static int
+raw_listen(int fd, int backlog)
+{
+#ifdef SYS_listen
+	return (int)syscall(SYS_listen, fd, backlog);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static listen_fn
+real_listen(void)
+{
+	listen_fn f = atomic_load_explicit(&next_listen, memory_order_acquire);
+
+	if (f == NULL) {
+		int saved = errno;
+
+		f = (listen_fn)dlsym(RTLD_NEXT, "listen");
+		if (f == NULL)
+			f = raw_listen;
+		atomic_store_explicit(&next_listen, f, memory_order_release);
 		errno = saved;
 	}
 	return f;
@@ -265,6 +296,26 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	else
 		errno = res.error > 0 && res.error < 4096 ? res.error : kernel_errno;
 	return -1;
+}
+
+/*
+ * Exported too, for adopt mode only: the real listen(), then, when fd is a
+ * held socket, the keeper told that PROG adopted it (--ready=adopt, adopt.c).
+ */
+__attribute__((visibility("default"))) int
+listen(int fd, int backlog)
+{
+	int r = real_listen()(fd, backlog), h;
+
+	if (r == 0 && (h = pg_adopt_listening(fd)) >= 0) {
+		/* The line first: the keeper's answer to the message may be logged at once. */
+		if (debugging())
+			debug("listen(fd %d): the held socket (fd %d) is adopted and listening; "
+			      "telling the keeper",
+			      fd, h);
+		pg_adopt_tell(h);
+	}
+	return r;
 }
 
 /* Is LD_PRELOAD entry [p, p+n) this library? */
