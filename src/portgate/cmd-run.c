@@ -210,7 +210,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 	int c;
 
 	opterr = 0;
-	keeper_options_init(&o->keeper);
+	keeper_options_init(&o->keeper, "run");
 	while ((c = getopt_long(argc, argv, "+:hu:E:l:", opts, NULL)) != -1) {
 		if (keeper_parse_option(&o->keeper, c, optarg))
 			continue;

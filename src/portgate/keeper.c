@@ -574,7 +574,9 @@ build_env(struct keeper *k, char **envp)
 		    strncmp(envp[i], "NOTIFY_SOCKET=", 14) != 0 &&
 		    strncmp(envp[i], PG_ADOPT_NOTIFY_ENV "=", sizeof(PG_ADOPT_NOTIFY_ENV)) != 0)
 			k->envp[m++] = envp[i];
-	k->envp[m++] = k->listen_pid;
+	/* No sockets (the keeper of `proxy --keep`): no LISTEN_PID either. */
+	if (k->nfds > 0)
+		k->envp[m++] = k->listen_pid;
 	if (k->notify_fd >= 0)
 		k->envp[m++] = k->notify_env;
 	return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * keeper.h - `portgate run --keep`: stay the parent of PROG for the life of
- * the service, hold the listening sockets, start PROG again when it ends
+ * keeper.h - `portgate run --keep` and `portgate proxy --keep`: stay the
+ * parent of PROG for the life of the service, hold the listening sockets (for
+ * the proxy: none, it holds them), start PROG again when it ends
  * (--restart), replace it gracefully on SIGHUP (--ready), stop it on
  * SIGTERM/SIGINT.  CLI code: logs one line per event to stderr, dies on usage
  * errors.  Runs as the user of -u once the sockets are bound.
@@ -24,6 +25,7 @@ enum keeper_restart { KEEP_RESTART_NO, KEEP_RESTART_ON_FAILURE, KEEP_RESTART_ALW
 enum keeper_ready { KEEP_READY_SECONDS, KEEP_READY_NOTIFY, KEEP_READY_ADOPT };
 
 struct keeper_options {
+	const char *cmd; /* "run" or "proxy", for usage errors */
 	bool keep;
 	const char *first; /* the first keeper option given, for "needs --keep" */
 	enum keeper_restart restart;
@@ -36,7 +38,7 @@ struct keeper_options {
 	uint64_t ready_timeout_us; /* --ready-timeout, for notify and adopt */
 };
 
-/* The long options of the keeper, for the getopt_long() table of `run`. */
+/* The long options of the keeper, for the getopt_long() tables of `run` and `proxy`. */
 enum {
 	KEEP_OPT_KEEP = 0x4b00,
 	KEEP_OPT_RESTART,
@@ -64,11 +66,11 @@ extern const char *const keeper_restart_names[];
 const char *keeper_signame(int sig, char buf[static 16]);
 
 /* The defaults: on-failure, 0.1 s, SIGTERM, 10 s, ready after 1 s (adopt with --adopt), 30 s. */
-void keeper_options_init(struct keeper_options *o);
+void keeper_options_init(struct keeper_options *o, const char *cmd);
 
 /*
  * Take getopt_long()'s c and optarg if c is a keeper option: true, or a
- * usage error of `run` for a bad value.  false for any other option.
+ * usage error of o->cmd for a bad value.  false for any other option.
  */
 bool keeper_parse_option(struct keeper_options *o, int c, const char *arg);
 
