@@ -39,53 +39,11 @@ export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
 PORT=8080
 LOG=$TMP/keep.log
 
-# The server: HTTP/1.0 on the socket at fd 3 (LISTEN_FDS), answering with its
-# pid.  READY=1 to NOTIFY_SOCKET once it accepts, unless the file
-# $TMP/silent exists; exits 7 at once if $TMP/die exists; on SIGTERM it
-# finishes the request it serves and exits 0 (argv[1] "ignore-term": it
-# ignores SIGTERM).  The socket is shared by old and new servers: accept()
-# only after select() says a connection waits, non-blocking.
-cat >"$TMP/server.py" <<'EOF'
-import os, select, signal, socket, sys
-tmp = os.path.dirname(os.path.abspath(__file__))
-if os.path.exists(tmp + "/die"):
-    sys.exit(7)
-stop = False
-def term(signum, frame):
-    global stop
-    stop = True
-signal.signal(signal.SIGTERM, signal.SIG_IGN if sys.argv[1:] == ["ignore-term"] else term)
-s = socket.socket(fileno=3)
-s.setblocking(False)
-addr = os.environ.get("NOTIFY_SOCKET")
-if addr and not os.path.exists(tmp + "/silent"):
-    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    n.sendto(b"READY=1", "\0" + addr[1:] if addr[0] == "@" else addr)
-    n.close()
-body = ("%d\n" % os.getpid()).encode()
-reply = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
-while not stop:
-    if not select.select([s], [], [], 0.1)[0]:
-        continue
-    try:
-        c, _ = s.accept()
-    except (BlockingIOError, InterruptedError):
-        continue
-    with c:
-        c.settimeout(10)
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data:
-                chunk = c.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            c.sendall(reply)
-        except OSError:
-            pass
-EOF
-
-chmod a+r "$TMP/server.py"
+# The server (pg-http-serve): HTTP/1.0 on the socket at fd 3, answering with
+# its pid; READY=1 to NOTIFY_SOCKET unless $TMP/silent exists; exits 7 at once
+# if $TMP/die exists; on SIGTERM it finishes the request it serves and exits 0
+# (--ignore-term: it ignores SIGTERM).
+SERVE="$HELPERS/pg-http-serve --die-if $TMP/die --silent-if $TMP/silent"
 
 # keeper_start NAME ARGS...: portgate run ARGS in the background, its pid in
 # $TMP/NAME.pid, its stderr in $TMP/NAME.log.
@@ -149,7 +107,7 @@ test_expect_code 0 '--restart on-failure: PROG'"'"'s exit 0 ends the keeper with
 
 test_expect_success 'the keeper starts the server as pgt-alice; a request gets through' '
 	env -u TERM "$PG" run --keep -u "pgt-alice$SFX" --ready=notify --ready-timeout 20 \
-		-l 127.0.0.1:$PORT -- "$PY" "$TMP/server.py" >"$TMP/k.out" 2>"$LOG" &
+		-l 127.0.0.1:$PORT -- $SERVE >"$TMP/k.out" 2>"$LOG" &
 	echo $! >"$TMP/k.pid" && track_pid $! &&
 	pid=$(get $PORT) && test -n "$pid" && test "$(children "$(cat "$TMP/k.pid")")" = "$pid"
 '
@@ -236,7 +194,7 @@ test_expect_success 'a PROG that exits at once: the back-off doubles, no busy lo
 
 test_expect_success 'SIGHUP while a replacement waits: refused; a forged READY=1 is ignored; no READY: the old one serves' '
 	keeper_start r --keep -u "pgt-alice$SFX" --ready=notify --ready-timeout 3 --stop-timeout 2 \
-		-l 127.0.0.1:8082 -- "$PY" "$TMP/server.py" &&
+		-l 127.0.0.1:8082 -- $SERVE &&
 	k=$(cat "$TMP/r.pid") && old=$(get 8082) && test -n "$old" &&
 	touch "$TMP/silent" && kill -HUP $k && wait_lines 1 "SIGHUP: started pid" "$TMP/r.log" &&
 	new=$(children $k | grep -vx "$old") && test -n "$new" &&
@@ -266,7 +224,7 @@ test_expect_success 'and the next SIGHUP replaces it' '
 
 test_expect_code 137 'a PROG that ignores SIGTERM: SIGKILL after --stop-timeout; the keeper exits 128+9' '
 	keeper_start ign --keep --stop-timeout 1 --stop-signal TERM -l 127.0.0.1:8083 -- \
-		"$PY" "$TMP/server.py" ignore-term &&
+		$SERVE --ignore-term &&
 	k=$(cat "$TMP/ign.pid") && get 8083 >/dev/null &&
 	kill -TERM $k && wait_lines 1 "still runs 1 s after SIGTERM; sending SIGKILL" "$TMP/ign.log" &&
 	wait $k
