@@ -558,24 +558,30 @@ next_timeout(const struct keeper *k, uint64_t now)
 	return t > 60000 ? 60000 : (int)t;
 }
 
-/* PROG's environment: envp without LISTEN_PID and the notify variables, then ours. */
+/*
+ * PROG's environment: envp without LISTEN_PID and the notify variables, then
+ * ours.  LISTEN_PID goes with LISTEN_FDS: not for `run --adopt` (PROG knows
+ * nothing of it) nor for the keeper of `proxy --keep` (no sockets).
+ */
 static int
 build_env(struct keeper *k, char **envp)
 {
 	size_t n = 0, m = 0;
+	bool listen_fds = false;
 
 	while (envp[n] != NULL)
 		n++;
 	k->envp = calloc(n + 3, sizeof(*k->envp));
 	if (k->envp == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		listen_fds = listen_fds || strncmp(envp[i], "LISTEN_FDS=", 11) == 0;
 		if (strncmp(envp[i], "LISTEN_PID=", 11) != 0 &&
 		    strncmp(envp[i], "NOTIFY_SOCKET=", 14) != 0 &&
 		    strncmp(envp[i], PG_ADOPT_NOTIFY_ENV "=", sizeof(PG_ADOPT_NOTIFY_ENV)) != 0)
 			k->envp[m++] = envp[i];
-	/* No sockets (the keeper of `proxy --keep`): no LISTEN_PID either. */
-	if (k->nfds > 0)
+	}
+	if (listen_fds)
 		k->envp[m++] = k->listen_pid;
 	if (k->notify_fd >= 0)
 		k->envp[m++] = k->notify_env;
