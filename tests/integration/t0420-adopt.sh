@@ -13,8 +13,9 @@
 # clients' load and mallory's bind loop on port 80 (opened to every user from
 # there on), 20 SIGHUP replacements refuse and fail nothing, 5 kill -9 of the
 # master refuse nothing (the workers it leaves are stopped), and the loop
-# never gets the port.  No kernel path and no portgated here: without
-# --adopt the same binds are refused.
+# never gets the port.  --ready=adopt with a UDP socket beside a TCP one: 2
+# of 2 is ready, a PROG that binds only the TCP one times out.  No kernel path
+# and no portgated here: without --adopt the same binds are refused.
 # Test bodies are single-quoted strings that the harness evals (SC2016,
 # SC2034, SC2317).
 # shellcheck disable=SC2016,SC2034,SC2317
@@ -361,5 +362,46 @@ if [ -x "$NGINX" ] && [ -x "$LOOP" ]; then
 else
 	test_expect_success 'nginx and pg-bind-loop are there (scripts/install-deps.sh, make all-tests)' 'false'
 fi
+
+# --- --ready=adopt with a datagram socket beside the stream one ---------------------
+
+# A server of its own kind: binds 127.0.0.1:80 (TCP, listens) and, unless
+# argv[1] is "tcp-only", 127.0.0.1:53 (UDP); answers HTTP with its pid; exits
+# 0 on SIGTERM.
+cat >"$TMP/tcpudp.py" <<'EOF'
+import os, select, signal, socket, sys
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+t = socket.socket(); t.bind(("127.0.0.1", 80)); t.listen(16)
+if sys.argv[1:] != ["tcp-only"]:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 53))
+body = ("%d\n" % os.getpid()).encode()
+while True:
+    if select.select([t], [], [], 1)[0]:
+        c, _ = t.accept()
+        with c:
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+EOF
+chmod a+r "$TMP/tcpudp.py"
+cat >"$TMP/tcpudp.sh" <<EOF
+#!/bin/sh
+[ -e "$TMP/tcp-only" ] && exec $PY "$TMP/tcpudp.py" tcp-only
+exec $PY "$TMP/tcpudp.py"
+EOF
+chmod a+rx "$TMP/tcpudp.sh"
+
+test_expect_success '--ready=adopt counts a UDP socket once adopted, a TCP one once listening: 2 of 2; 1 of 2 times out' '
+	L=$TMP/tcpudp.log; rm -f "$TMP/tcp-only"
+	"$PG" run --keep --adopt --ready-timeout 3 -u "$ALICE" -l tcp://127.0.0.1:80 -l udp://127.0.0.1:53 \
+		-- "$TMP/tcpudp.sh" >/dev/null 2>"$L" &
+	k=$! && track_pid $k && wait_http 80 && old=$(children $k) &&
+	kill -HUP $k && wait_lines 1 "is ready (adopted and listening on 2 of 2 sockets); stopping the old pid $old with SIGTERM" "$L" &&
+	wait_lines 1 "stopped PROG pid $old exited with status 0" "$L" && cur=$(children $k) &&
+	touch "$TMP/tcp-only" && kill -HUP $k &&
+	wait_lines 1 "adopted and listened on 1 of 2 sockets within 3 s; stopping it, pid $cur keeps serving" "$L" &&
+	test "$(curl -sS -m 10 http://127.0.0.1:80/)" = "$cur" &&
+	kill -TERM $k && i=0 && while kill -0 $k 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	! kill -0 $k 2>/dev/null
+'
 
 test_done
