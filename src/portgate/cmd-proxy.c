@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli-bind.h"
 #include "cli.h"
 #include "launchd.h"
@@ -160,13 +161,14 @@ parse_options(int argc, char **argv, struct proxy_options *o)
 			o->user = optarg;
 			break;
 		case 'l':
-			o->listen = reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
+			o->listen = pg_reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
 			if (o->listen == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->listen[o->nlisten++] = optarg;
 			break;
 		case 'L':
-			o->launchd = reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
+			o->launchd =
+				pg_reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
 			if (o->launchd == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->launchd[o->nlaunchd++] = optarg;
@@ -366,7 +368,7 @@ take_launchd(const struct proxy_options *o, size_t *ret_n)
 		if (r < 0)
 			die_errno(EXIT_TEMPFAIL, -r, "proxy: take the launchd sockets of '%s'",
 				  name);
-		all = reallocarray(all, nall + n, sizeof(*all));
+		all = pg_reallocarray(all, nall + n, sizeof(*all));
 		if (all == NULL)
 			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 		for (size_t k = 0; k < n; k++) {
@@ -511,7 +513,7 @@ child_env(const struct proxy_options *o, const struct privdrop_target *t, const 
 		const char *term = getenv("TERM");
 		char *term_copy = term ? strdup(term) : NULL;
 
-		(void)clearenv();
+		(void)pg_clearenv();
 		r |= setenv("PATH", PROXY_SAFE_PATH, 1);
 		if (t->name != NULL) {
 			r |= setenv("HOME", t->home ? t->home : "/", 1);

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../bpf/bpf-loader.h"
 #include "broker.h"
 #include "cli.h"
 
@@ -22,8 +21,7 @@ int
 cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid)
 {
 	_cleanup_close_ int fd = -1;
-	struct ucred uc = { .pid = 0 };
-	socklen_t len = sizeof(uc);
+	pid_t pid = 0;
 	char proc[32];
 	struct stat st;
 	int r = pg_broker_connect(path, &fd);
@@ -32,13 +30,17 @@ cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid)
 		return r;
 	/*
 	 * The listening socket's credentials are the ones of its listen(): root's,
-	 * for a portgated started as root.  Its user now is the owner of /proc/PID.
+	 * for a portgated started as root.  Its user now is the owner of /proc/PID;
+	 * without /proc (macOS, where portgated stays root) the listener's user.
 	 */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
-		uc.pid = 0;
-	(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)uc.pid);
-	*ret_pid = uc.pid;
-	*ret_uid = uc.pid > 0 && stat(proc, &st) == 0 ? st.st_uid : (uid_t)-1;
+	if (pg_peer_pid(fd, &pid) < 0)
+		pid = 0;
+	(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	*ret_pid = pid;
+	*ret_uid = pid > 0 && stat(proc, &st) == 0 ? st.st_uid : (uid_t)-1;
+	if (*ret_uid == (uid_t)-1 && pid > 0 && stat("/proc/self", &st) < 0 &&
+	    pg_peer_uid(fd, ret_uid) < 0)
+		*ret_uid = (uid_t)-1;
 	return 0;
 }
 
@@ -67,48 +69,6 @@ status_policy(bool *bad)
 	pg_diags_clear(&d);
 	*bad = r < 0;
 	return p;
-}
-
-/* The kernel line; true when the loaded programs enforce the current files. */
-static bool
-status_kernel(const char *pin_dir, const struct pg_policy *p, bool *stale)
-{
-	struct pg_bpf_status st;
-	char root[4096], cgroup[4096];
-	const struct pg_bpf_link *l;
-	int r = pg_bpf_status(pin_dir, &st), sync;
-
-	*stale = false;
-	if (r == -ENOENT) {
-		printf("kernel: not loaded ('portgate kernel load' enforces the policy for every "
-		       "program)\n");
-		return false;
-	}
-	if (r == -EPERM || r == -EACCES) {
-		printf("kernel: cannot tell without root (run 'sudo portgate status')\n");
-		return false;
-	}
-	if (r < 0) {
-		printf("kernel: cannot read what is pinned in %s: %s\n", pin_dir, strerror(-r));
-		return false;
-	}
-	l = st.link[0].present ? &st.link[0] : &st.link[1];
-	if (pg_cgroup2_root(root, sizeof(root)) < 0 ||
-	    pg_cgroup_path(root, l->cgroup_id, cgroup, sizeof(cgroup)) < 0)
-		(void)snprintf(cgroup, sizeof(cgroup), "cgroup id %llu",
-			       (unsigned long long)l->cgroup_id);
-	sync = p != NULL && st.cfg.magic != 0 ? cli_kernel_in_sync(p, &st.cfg) : -EINVAL;
-	printf("kernel: loaded (%s) for the programs in %s%s; %s\n",
-	       st.link[0].present && st.link[1].present ? "bind4 and bind6"
-	       : st.link[0].present			? "bind4 only"
-							: "bind6 only",
-	       cgroup, strcmp(cgroup, root) == 0 ? ", i.e. all of them" : " only",
-	       sync == 1   ? "in sync with the policy files"
-	       : sync == 0 ? "the policy files CHANGED since: run 'portgate kernel reload'"
-			   : "not compared with the policy files");
-	*stale = sync == 0;
-	pg_bpf_status_clear(&st);
-	return true;
 }
 
 /* The broker line; true when portgated answers. */
@@ -150,7 +110,7 @@ cmd_status(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ 0 },
 	};
-	const char *pin_dir = PG_BPF_PIN_DIR;
+	const char *pin_dir = NULL;
 	struct pg_policy *p;
 	bool bad, kernel, stale, broker;
 	int c;
@@ -168,11 +128,11 @@ cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_die("status", "unexpected argument '%s'", argv[optind]);
-	if (pin_dir[0] != '/')
+	if (pin_dir != NULL && pin_dir[0] != '/')
 		usage_die("status", "--pin-dir needs an absolute path");
 
 	p = status_policy(&bad);
-	kernel = status_kernel(pin_dir, p, &stale);
+	kernel = cli_status_kernel(pin_dir, p, &stale);
 	broker = status_broker();
 	pg_policy_free(p);
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
 #include "tap.h"
@@ -72,7 +73,7 @@ install_two_sockets(void)
 {
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	if (dup2(sv[0], 3) < 0 || dup2(sv[1], 4) < 0)
 		abort();
@@ -238,9 +239,9 @@ inode(int fd)
 static void
 socket_at(int target)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 
-	if (fd < 0 || (fd != target && (dup3(fd, target, O_CLOEXEC) < 0 || close(fd) < 0)))
+	if (fd < 0 || (fd != target && (pg_dup3(fd, target, O_CLOEXEC) < 0 || close(fd) < 0)))
 		_exit(99);
 }
 
@@ -299,7 +300,7 @@ child_low_fd(void)
 	for (int fd = 3; fd < 64; fd++)
 		(void)close(fd);
 	close(0);
-	fds[0] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fds[0] = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	printf("sockfd=%d\nino=%lu\n", fds[0], inode(fds[0]));
 	printf("r=%d\n", pg_listen_fds_place(fds, 1));
 	printf("fd0_open=%d\n", fcntl(0, F_GETFD) >= 0);
@@ -317,7 +318,7 @@ run_child(void (*fn)(void))
 	pid_t pid;
 
 	fflush(stdout);
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pg_pipe2(p, O_CLOEXEC) < 0)
 		return NULL;
 	pid = fork();
 	if (pid < 0)

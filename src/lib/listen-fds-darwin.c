@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * listen-fds-darwin.c - portgate_listen_fds() on macOS: the sockets launchd
+ * bound for this job's plist (its Sockets dictionary), from
+ * launch_activate_socket(3) (macOS 10.10 and later), when the environment
+ * carries no LISTEN_FDS.  Runs inside the server process: no logging, no
+ * exit, errno-style returns.  Cross-built and link-checked by `make macos`;
+ * never run on a Mac by this project (see README, "macOS").
+ *
+ * Which names: $LAUNCH_DAEMON_SOCKET_NAME (colon-separated, as
+ * launch_socket_server reads it), default "Socket".  The sockets of every
+ * name, in that order, are moved to fds 3.. as LISTEN_FDS has them, each
+ * close-on-exec, and named after the key they came from.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <launch.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "portgate.h"
+#include "listen-fds-platform.h"
+
+#define LAUNCHD_NAME_ENV     "LAUNCH_DAEMON_SOCKET_NAME"
+#define LAUNCHD_NAME_DEFAULT "Socket"
+
+static void
+close_fds(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			(void)close(fds[i]);
+}
+
+int
+listen_fds_launchd(const char *name, int **ret_fds, size_t *ret_n)
+{
+	int *lfds = NULL, *fds;
+	size_t n = 0;
+	int r;
+
+	/* 0 or an errno: ESRCH not launchd's job, ENOENT no such key, EALREADY taken. */
+	r = launch_activate_socket(name, &lfds, &n);
+	if (r != 0)
+		return r > 0 ? -r : -EIO;
+	/* Ours from here, in an array we allocated; launchd's is freed. */
+	fds = calloc(n > 0 ? n : 1, sizeof(*fds));
+	if (fds == NULL) {
+		close_fds(lfds, n);
+		free(lfds);
+		return -ENOMEM;
+	}
+	if (n > 0)
+		memcpy(fds, lfds, n * sizeof(*fds));
+	free(lfds);
+	for (size_t i = 0; i < n; i++) {
+		if (fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0) {
+			int err = errno;
+
+			close_fds(fds, n);
+			free(fds);
+			return -err;
+		}
+	}
+	*ret_fds = fds;
+	*ret_n = n;
+	return 0;
+}
+
+static bool
+contains(const int *fds, size_t n, int fd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
+}
+
+/*
+ * Move fds[0..n) to PORTGATE_LISTEN_FDS_START.., close-on-exec.  -EBUSY (nothing
+ * moved) when one of those numbers is open and not one of fds: this process
+ * opened it, and it is not ours to replace.
+ */
+static int
+place(int *fds, size_t n)
+{
+	int *tmp;
+
+	for (size_t i = 0; i < n; i++) {
+		int t = PORTGATE_LISTEN_FDS_START + (int)i;
+
+		if (fcntl(t, F_GETFD) >= 0 && !contains(fds, n, t))
+			return -EBUSY;
+	}
+	tmp = calloc(n, sizeof(*tmp));
+	if (tmp == NULL)
+		return -ENOMEM;
+	/* Out of the way first, above the target range, so no move clobbers another. */
+	for (size_t i = 0; i < n; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, PORTGATE_LISTEN_FDS_START + (int)n);
+		if (tmp[i] < 0) {
+			int err = errno;
+
+			close_fds(tmp, i);
+			free(tmp);
+			return -err;
+		}
+	}
+	close_fds(fds, n);
+	for (size_t i = 0; i < n; i++) {
+		int t = PORTGATE_LISTEN_FDS_START + (int)i;
+
+		if (dup2(tmp[i], t) < 0 || fcntl(t, F_SETFD, FD_CLOEXEC) < 0) {
+			int err = errno;
+
+			close_fds(tmp, n);
+			free(tmp);
+			return -err;
+		}
+		fds[i] = t;
+	}
+	close_fds(tmp, n);
+	free(tmp);
+	return 0;
+}
+
+int
+listen_fds_platform(int unset_environment, char ***ret_names)
+{
+	const char *env = getenv(LAUNCHD_NAME_ENV);
+	bool defaulted = env == NULL || env[0] == '\0';
+	char *list = strdup(defaulted ? LAUNCHD_NAME_DEFAULT : env), *save = NULL;
+	int *all = NULL, r = 0;
+	char **names = NULL;
+	size_t nall = 0;
+
+	if (list == NULL)
+		return -ENOMEM;
+	for (char *name = strtok_r(list, ":", &save); name != NULL;
+	     name = strtok_r(NULL, ":", &save)) {
+		int *fds = NULL, *a;
+		char **nm;
+		size_t n = 0;
+
+		r = listen_fds_launchd(name, &fds, &n);
+		/* Not launchd's job, or its default key absent: no sockets, as without LISTEN_PID.
+		 */
+		if (r == -ESRCH || (r == -ENOENT && defaulted)) {
+			r = 0;
+			break;
+		}
+		if (r < 0)
+			break;
+		a = realloc(all, (nall + n + 1) * sizeof(*all));
+		nm = realloc(names, (nall + n + 1) * sizeof(*names));
+		if (a != NULL)
+			all = a;
+		if (nm != NULL)
+			names = nm;
+		if (a == NULL || nm == NULL) {
+			close_fds(fds, n);
+			free(fds);
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			all[nall] = fds[i];
+			names[nall] = strdup(name);
+			names[++nall] = NULL;
+			if (names[nall - 1] == NULL) {
+				close_fds(fds + i + 1, n - i - 1);
+				r = -ENOMEM;
+				break;
+			}
+		}
+		free(fds);
+		if (r < 0)
+			break;
+	}
+	free(list);
+	if (unset_environment)
+		(void)unsetenv(LAUNCHD_NAME_ENV);
+	if (r == 0 && nall > 0)
+		r = place(all, nall);
+	if (r < 0 || nall == 0) {
+		close_fds(all, nall);
+		portgate_free_names(names);
+		free(all);
+		return r;
+	}
+	free(all);
+	if (ret_names != NULL)
+		*ret_names = names;
+	else
+		portgate_free_names(names);
+	return (int)nall;
+}
