@@ -313,26 +313,36 @@ fuzz: $(FUZZ_BIN)
 		-o $@ $(filter %.c,$^) -lacl
 
 # --- install -------------------------------------------------------------------
+# launch_socket_server -> portgate: relative on Linux (GNU realpath), absolute
+# on macOS, whose realpath has no --relative-to.
+ifeq ($(PLATFORM),linux)
+SELF_LINK = $(shell realpath -m --relative-to=$(SBINDIR) $(BINDIR)/portgate)
+else
+SELF_LINK = $(BINDIR)/portgate
+endif
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/portgate $(DESTDIR)$(BINDIR)/portgate
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/portgate $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)
+		$(if $(filter linux,$(PLATFORM)),$(DESTDIR)$(SYSTEMDUNITDIR))
 	# Where launch_socket_server's own make install puts it, and plists name it.
-	ln -sf $(shell realpath -m --relative-to=$(SBINDIR) $(BINDIR)/portgate) \
-		$(DESTDIR)$(SBINDIR)/launch_socket_server
+	ln -sf $(SELF_LINK) $(DESTDIR)$(SBINDIR)/launch_socket_server
 	install -m 0755 $(B)/portgated $(DESTDIR)$(SBINDIR)/portgated
-	install -m 0644 $(SHIM_SO) $(DESTDIR)$(LIBDIR)/portgate/libportgate-preload.so
+	install -m 0644 $(SHIM_SO) $(DESTDIR)$(LIBDIR)/portgate/$(notdir $(SHIM_SO))
 	install -m 0644 man/portgated.8 $(DESTDIR)$(MANDIR)/man8/portgated.8
 	install -m 0644 man/portgate-preload.8 $(DESTDIR)$(MANDIR)/man8/portgate-preload.8
+ifeq ($(PLATFORM),linux)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/systemd/portgated.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgated.service
 	sed 's|@BINDIR@|$(BINDIR)|g' contrib/systemd/portgate-kernel-watch.service.in \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	install -m 0644 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.so.0
 	ln -sf libportgate.so.0 $(DESTDIR)$(LIBDIR)/libportgate.so
+else
+	install -m 0644 $(LIBPG_SO) $(DESTDIR)$(LIBDIR)/libportgate.dylib
+endif
 	install -m 0644 $(B)/libportgate.a $(DESTDIR)$(LIBDIR)/libportgate.a
 	install -m 0644 include/portgate.h $(DESTDIR)$(INCLUDEDIR)/portgate.h
 	$(PC_SED) src/lib/portgate.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc
@@ -341,8 +351,10 @@ install: all
 	install -m 0644 man/portgate_listen_fds.3 $(DESTDIR)$(MANDIR)/man3/portgate_listen_fds.3
 	install -m 0644 man/portgate.conf.5 $(DESTDIR)$(MANDIR)/man5/portgate.conf.5
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
-	install -D -m 0644 etc/portgate.conf.example $(DESTDIR)$(DOCDIR)/examples/portgate.conf
-	install -D -m 0644 contrib/bash-completion/portgate \
+	# No install -D: macOS's install(1) has none.
+	install -d $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 etc/portgate.conf.example $(DESTDIR)$(DOCDIR)/examples/portgate.conf
+	install -m 0644 contrib/bash-completion/portgate \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/portgate
 
 uninstall:
@@ -352,7 +364,7 @@ uninstall:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/portgate-kernel-watch.service
 	rm -rf $(DESTDIR)$(LIBDIR)/portgate
 	rm -f $(DESTDIR)$(BINDIR)/portgate $(DESTDIR)$(SBINDIR)/launch_socket_server \
-		$(DESTDIR)$(LIBDIR)/libportgate.so* \
+		$(DESTDIR)$(LIBDIR)/libportgate.so* $(DESTDIR)$(LIBDIR)/libportgate.dylib \
 		$(DESTDIR)$(LIBDIR)/libportgate.a $(DESTDIR)$(INCLUDEDIR)/portgate.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/portgate.pc $(DESTDIR)$(MANDIR)/man1/portgate.1 \
 		$(DESTDIR)$(MANDIR)/man1/launch_socket_server.1 \

@@ -362,6 +362,13 @@ pg_getgrouplist(const char *user, gid_t group, gid_t *groups, int *ngroups)
 #endif
 }
 
+/*
+ * The running program's own path, canonical, NUL-terminated in buf: its length,
+ * or -1 and errno.  /proc/self/exe on Linux (selfexe-linux.c),
+ * _NSGetExecutablePath on macOS (selfexe-darwin.c).
+ */
+ssize_t pg_self_exe(char *buf, size_t size);
+
 /* clearenv(3): an empty environment. */
 int pg_clearenv(void);
 

@@ -7,10 +7,12 @@
  * exit, errno-style returns.  Cross-built and link-checked by `make macos`;
  * never run on a Mac by this project (see README, "macOS").
  *
- * Which names: $LAUNCH_DAEMON_SOCKET_NAME (colon-separated, as
- * launch_socket_server reads it), default "Socket".  The sockets of every
- * name, in that order, are moved to fds 3.. as LISTEN_FDS has them, each
- * close-on-exec, and named after the key they came from.
+ * Which names: $LAUNCH_DAEMON_SOCKET_NAME (colon-separated; launch_socket_server
+ * reads one name from it), else "Socket" (launch_socket_server's default) and
+ * "Listeners" (the key `portgate unit launchd` writes), each only if the job
+ * has it.  The sockets of every name, in that order, are moved to fds 3.. as
+ * LISTEN_FDS has them, each close-on-exec, and named after the key they came
+ * from.  Not started by launchd (ESRCH): 0, as without LISTEN_PID on Linux.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,7 @@
 #include "listen-fds-platform.h"
 
 #define LAUNCHD_NAME_ENV     "LAUNCH_DAEMON_SOCKET_NAME"
-#define LAUNCHD_NAME_DEFAULT "Socket"
+#define LAUNCHD_NAME_DEFAULT "Socket:Listeners" /* the drop-in's, `portgate unit launchd`'s */
 
 static void
 close_fds(const int *fds, size_t n)
@@ -145,11 +147,15 @@ listen_fds_platform(int unset_environment, char ***ret_names)
 		size_t n = 0;
 
 		r = listen_fds_launchd(name, &fds, &n);
-		/* Not launchd's job, or its default key absent: no sockets, as without LISTEN_PID.
-		 */
-		if (r == -ESRCH || (r == -ENOENT && defaulted)) {
+		/* Not launchd's job: no sockets, as without LISTEN_PID. */
+		if (r == -ESRCH) {
 			r = 0;
 			break;
+		}
+		/* A default key the job does not have: the next one. */
+		if (r == -ENOENT && defaulted) {
+			r = 0;
+			continue;
 		}
 		if (r < 0)
 			break;

@@ -370,7 +370,7 @@ unit_self_path(void)
 {
 	static char buf[PATH_MAX];
 
-	if (realpath("/proc/self/exe", buf) == NULL)
+	if (pg_self_exe(buf, sizeof(buf)) < 0)
 		return "/usr/local/bin/portgate";
 	return buf;
 }
