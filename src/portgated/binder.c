@@ -16,7 +16,7 @@
 #include "macro.h"
 #include "sock.h"
 
-#ifndef SO_NETNS_COOKIE
+#if !defined(SO_NETNS_COOKIE) && defined(__linux__)
 #define SO_NETNS_COOKIE 71 /* Linux 5.14 */
 #endif
 
@@ -59,6 +59,7 @@ addr_is_zero(const uint8_t addr[16])
 	return true;
 }
 
+#ifdef SO_NETNS_COOKIE
 int
 binder_netns_self(uint64_t *ret_cookie)
 {
@@ -71,6 +72,18 @@ binder_netns_self(uint64_t *ret_cookie)
 		return -errno;
 	return 0;
 }
+#define HAVE_NETNS 1
+#else
+/* One network stack (macOS): every socket is in the daemon's, cookie 0. */
+int
+binder_netns_self(uint64_t *ret_cookie)
+{
+	*ret_cookie = 0;
+	return 0;
+}
+#define HAVE_NETNS	0
+#define SO_NETNS_COOKIE (-1) /* never asked: HAVE_NETNS is 0 */
+#endif
 
 int
 binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_netns *ns,
@@ -100,7 +113,7 @@ binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_net
 			       want_type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
 		return -EPROTOTYPE;
 	}
-	if (!ns->allow_other) {
+	if (HAVE_NETNS && !ns->allow_other) {
 		uint64_t cookie = 0;
 		socklen_t len = sizeof(cookie);
 
