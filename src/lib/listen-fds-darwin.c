@@ -71,63 +71,6 @@ listen_fds_launchd(const char *name, int **ret_fds, size_t *ret_n)
 	return 0;
 }
 
-static bool
-contains(const int *fds, size_t n, int fd)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] == fd)
-			return true;
-	return false;
-}
-
-/*
- * Move fds[0..n) to PORTGATE_LISTEN_FDS_START.., close-on-exec.  -EBUSY (nothing
- * moved) when one of those numbers is open and not one of fds: this process
- * opened it, and it is not ours to replace.
- */
-static int
-place(int *fds, size_t n)
-{
-	int *tmp;
-
-	for (size_t i = 0; i < n; i++) {
-		int t = PORTGATE_LISTEN_FDS_START + (int)i;
-
-		if (fcntl(t, F_GETFD) >= 0 && !contains(fds, n, t))
-			return -EBUSY;
-	}
-	tmp = calloc(n, sizeof(*tmp));
-	if (tmp == NULL)
-		return -ENOMEM;
-	/* Out of the way first, above the target range, so no move clobbers another. */
-	for (size_t i = 0; i < n; i++) {
-		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, PORTGATE_LISTEN_FDS_START + (int)n);
-		if (tmp[i] < 0) {
-			int err = errno;
-
-			close_fds(tmp, i);
-			free(tmp);
-			return -err;
-		}
-	}
-	close_fds(fds, n);
-	for (size_t i = 0; i < n; i++) {
-		int t = PORTGATE_LISTEN_FDS_START + (int)i;
-
-		if (dup2(tmp[i], t) < 0 || fcntl(t, F_SETFD, FD_CLOEXEC) < 0) {
-			int err = errno;
-
-			close_fds(tmp, n);
-			free(tmp);
-			return -err;
-		}
-		fds[i] = t;
-	}
-	close_fds(tmp, n);
-	free(tmp);
-	return 0;
-}
-
 int
 listen_fds_platform(int unset_environment, char ***ret_names)
 {
@@ -189,7 +132,7 @@ listen_fds_platform(int unset_environment, char ***ret_names)
 	if (unset_environment)
 		(void)unsetenv(LAUNCHD_NAME_ENV);
 	if (r == 0 && nall > 0)
-		r = place(all, nall);
+		r = listen_fds_move(all, nall);
 	if (r < 0 || nall == 0) {
 		close_fds(all, nall);
 		portgate_free_names(names);

@@ -11,6 +11,15 @@
 
 int listen_fds_platform(int unset_environment, char ***ret_names);
 
+/*
+ * Move fds[0..n) to PORTGATE_LISTEN_FDS_START.. in that order, each
+ * close-on-exec; fds[] gets the new numbers.  0, or -EBUSY (nothing moved)
+ * when one of those numbers is open and not one of fds: the process opened
+ * it, and it is not ours to replace; else -errno, with fds[] holding what is
+ * still open and -1 for the rest.
+ */
+int listen_fds_move(int *fds, size_t n);
+
 #ifdef __APPLE__
 /*
  * launchd's sockets of NAME (a key of the job's Sockets dictionary) where
