@@ -76,6 +76,16 @@ for a in $ARCHS; do
 		! llvm-nm -gU "$M/libportgate-preload.dylib" | grep " T _bind$" &&
 		llvm-nm -u "$M/libportgate-preload.dylib" | grep -x _bind
 	'
+	test_expect_success "$a: the interpose tuple is (pg_shim_bind, libSystem bind)" '
+		f=$M/libportgate-preload.dylib
+		# The section: the replacement (an address in the dylib), then the original (bound).
+		set -- $(llvm-objdump -s --section=__interpose "$f" | sed -n "/^ [0-9a-f]/{p;q}")
+		repl=$(echo "$2$3" | sed "s/../& /g" | awk "{for (i = NF; i > 0; i--) printf \"%s\", \$i}")
+		shim=$(llvm-nm "$f" | awk "\$3 == \"_pg_shim_bind\" { print \$1 }")
+		echo "replacement 0x$repl, _pg_shim_bind 0x$shim"
+		[ -n "$shim" ] && [ $((0x$repl)) -eq $((0x$shim)) ] &&
+		llvm-objdump --macho --bind "$f" | grep -E "__interpose .* libSystem +_bind$"
+	'
 	test_expect_success "$a: portgate says the kernel path is Linux-only" '
 		strings "$M/portgate" | grep "the kernel path is Linux-only (eBPF cgroup hooks); on macOS use launchd sockets or portgated"
 	'
