@@ -38,7 +38,9 @@ PLATFORM_SUFFIXES := $(PLATFORM_SUFFIXES_$(PLATFORM))
 OTHER_SUFFIXES := $(filter-out $(PLATFORM_SUFFIXES),$(PLATFORM_SUFFIXES_linux) \
 	$(PLATFORM_SUFFIXES_darwin))
 FALLBACK_SUFFIXES := none posix double
-PLATFORM_LINUX_ONLY := src/portgate/cmd-kernel.c src/portgate/cmd-kernel-watch.c
+# The kernel path's commands: every cmd-kernel*.c but cmd-kernel-none.c.
+PLATFORM_LINUX_ONLY := $(filter-out src/portgate/cmd-kernel-none.c,$(wildcard \
+	src/portgate/cmd-kernel*.c))
 # stem: src/common/pdeathsig-posix.c -> src/common/pdeathsig
 stem = $(patsubst %-$(lastword $(subst -, ,$(basename $(1)))),%,$(basename $(1)))
 # has_native FILE: non-empty when FILE's stem has a file of this platform's suffixes.
