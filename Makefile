@@ -26,7 +26,7 @@ endif
 #   *-none.c *-posix.c *-double.c        fallbacks: built unless the directory
 #                                        has STEM-<a suffix of this platform>.c
 # plus the Linux-only kernel path (PLATFORM_LINUX_ONLY below), which darwin
-# replaces with src/portgate/cmd-kernel-none.c.
+# replaces with src/portgate/cmd-kernel-none.c (and src/bpf/bpf-loader-none.c).
 UNAME_S := $(shell uname -s)
 PLATFORM ?= $(if $(filter Darwin,$(UNAME_S)),darwin,linux)
 ifeq ($(filter linux darwin,$(PLATFORM)),)
@@ -253,6 +253,10 @@ $(BPF_LOADER_OBJ): ALL_CFLAGS += -I$(B)/bpf
 $(B)/portgate: $(BPF_LOADER_OBJ)
 $(B)/portgate: CLI_OBJ += $(BPF_LOADER_OBJ)
 $(B)/portgate: LDLIBS_ALL += $(LIBBPF_LIBS)
+else
+# No kernel path: "portgate status" reads bpf-loader-none.c's answer.
+$(B)/portgate: $(B)/src/bpf/bpf-loader-none.o
+$(B)/portgate: CLI_OBJ += $(B)/src/bpf/bpf-loader-none.o
 endif
 
 # --- macOS, cross-built here with Zig (issue 12) -------------------------------

@@ -88,13 +88,6 @@ int cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid);
 struct pg_k_config;
 int cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c);
 
-/*
- * "portgate status"'s kernel line for the programs pinned in pin_dir (NULL:
- * the default); true when loaded programs enforce the policy, *stale when with
- * an older one.  status-kernel-linux.c; status-kernel-none.c says there is none.
- */
-bool cli_status_kernel(const char *pin_dir, const struct pg_policy *p, bool *stale);
-
 int cmd_allow(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_deny(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../bpf/bpf-loader.h"
 #include "broker.h"
 #include "cli.h"
 
@@ -71,6 +72,53 @@ status_policy(bool *bad)
 	return p;
 }
 
+/* The kernel line; true when the loaded programs enforce the current files. */
+static bool
+status_kernel(const char *pin_dir, const struct pg_policy *p, bool *stale)
+{
+	struct pg_bpf_status st;
+	char root[4096], cgroup[4096];
+	const struct pg_bpf_link *l;
+	int r = pg_bpf_status(pin_dir, &st), sync;
+
+	*stale = false;
+	if (r == -ENOENT) {
+		printf("kernel: not loaded ('portgate kernel load' enforces the policy for every "
+		       "program)\n");
+		return false;
+	}
+	if (r == -EPERM || r == -EACCES) {
+		printf("kernel: cannot tell without root (run 'sudo portgate status')\n");
+		return false;
+	}
+	if (r == -EOPNOTSUPP) { /* bpf-loader-none.c */
+		printf("kernel: none on this system (the kernel path is Linux-only: eBPF cgroup "
+		       "hooks)\n");
+		return false;
+	}
+	if (r < 0) {
+		printf("kernel: cannot read what is pinned in %s: %s\n", pin_dir, strerror(-r));
+		return false;
+	}
+	l = st.link[0].present ? &st.link[0] : &st.link[1];
+	if (pg_cgroup2_root(root, sizeof(root)) < 0 ||
+	    pg_cgroup_path(root, l->cgroup_id, cgroup, sizeof(cgroup)) < 0)
+		(void)snprintf(cgroup, sizeof(cgroup), "cgroup id %llu",
+			       (unsigned long long)l->cgroup_id);
+	sync = p != NULL && st.cfg.magic != 0 ? cli_kernel_in_sync(p, &st.cfg) : -EINVAL;
+	printf("kernel: loaded (%s) for the programs in %s%s; %s\n",
+	       st.link[0].present && st.link[1].present ? "bind4 and bind6"
+	       : st.link[0].present			? "bind4 only"
+							: "bind6 only",
+	       cgroup, strcmp(cgroup, root) == 0 ? ", i.e. all of them" : " only",
+	       sync == 1   ? "in sync with the policy files"
+	       : sync == 0 ? "the policy files CHANGED since: run 'portgate kernel reload'"
+			   : "not compared with the policy files");
+	*stale = sync == 0;
+	pg_bpf_status_clear(&st);
+	return true;
+}
+
 /* The broker line; true when portgated answers. */
 static bool
 status_broker(void)
@@ -110,7 +158,7 @@ cmd_status(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ 0 },
 	};
-	const char *pin_dir = NULL;
+	const char *pin_dir = PG_BPF_PIN_DIR;
 	struct pg_policy *p;
 	bool bad, kernel, stale, broker;
 	int c;
@@ -128,11 +176,11 @@ cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_die("status", "unexpected argument '%s'", argv[optind]);
-	if (pin_dir != NULL && pin_dir[0] != '/')
+	if (pin_dir[0] != '/')
 		usage_die("status", "--pin-dir needs an absolute path");
 
 	p = status_policy(&bad);
-	kernel = cli_status_kernel(pin_dir, p, &stale);
+	kernel = status_kernel(pin_dir, p, &stale);
 	broker = status_broker();
 	pg_policy_free(p);
 
