@@ -17,7 +17,8 @@ struct pg_interpose {
 	const void *original;
 };
 
-__attribute__((
-	used, section("__DATA,__interpose"))) static const struct pg_interpose pg_interpose_bind = {
-	(const void *)pg_shim_bind, (const void *)bind
+/* One (replacement, original) pair per function the shim replaces. */
+__attribute__((used,
+	       section("__DATA,__interpose"))) static const struct pg_interpose pg_interpose[] = {
+	{ (const void *)pg_shim_bind, (const void *)bind },
 };
