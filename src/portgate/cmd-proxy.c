@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli-bind.h"
 #include "cli.h"
 #include "proxy-cli.h"
@@ -61,7 +62,7 @@ take_launchd(const struct proxy_options *o, size_t *ret_n)
 		if (r < 0)
 			die_errno(EXIT_TEMPFAIL, -r, "proxy: take the launchd sockets of '%s'",
 				  name);
-		all = reallocarray(all, nall + n, sizeof(*all));
+		all = pg_reallocarray(all, nall + n, sizeof(*all));
 		if (all == NULL)
 			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 		for (size_t k = 0; k < n; k++) {

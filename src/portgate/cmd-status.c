@@ -22,8 +22,7 @@ int
 cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid)
 {
 	_cleanup_close_ int fd = -1;
-	struct ucred uc = { .pid = 0 };
-	socklen_t len = sizeof(uc);
+	pid_t pid = 0;
 	char proc[32];
 	struct stat st;
 	int r = pg_broker_connect(path, &fd);
@@ -32,13 +31,17 @@ cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid)
 		return r;
 	/*
 	 * The listening socket's credentials are the ones of its listen(): root's,
-	 * for a portgated started as root.  Its user now is the owner of /proc/PID.
+	 * for a portgated started as root.  Its user now is the owner of /proc/PID;
+	 * without /proc (macOS, where portgated stays root) the listener's user.
 	 */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0 || uc.pid <= 0)
-		uc.pid = 0;
-	(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)uc.pid);
-	*ret_pid = uc.pid;
-	*ret_uid = uc.pid > 0 && stat(proc, &st) == 0 ? st.st_uid : (uid_t)-1;
+	if (pg_peer_pid(fd, &pid) < 0)
+		pid = 0;
+	(void)snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	*ret_pid = pid;
+	*ret_uid = pid > 0 && stat(proc, &st) == 0 ? st.st_uid : (uid_t)-1;
+	if (*ret_uid == (uid_t)-1 && pid > 0 && stat("/proc/self", &st) < 0 &&
+	    pg_peer_uid(fd, ret_uid) < 0)
+		*ret_uid = (uid_t)-1;
 	return 0;
 }
 
@@ -86,6 +89,11 @@ status_kernel(const char *pin_dir, const struct pg_policy *p, bool *stale)
 	}
 	if (r == -EPERM || r == -EACCES) {
 		printf("kernel: cannot tell without root (run 'sudo portgate status')\n");
+		return false;
+	}
+	if (r == -EOPNOTSUPP) { /* bpf-loader-none.c */
+		printf("kernel: none on this system (the kernel path is Linux-only: eBPF cgroup "
+		       "hooks)\n");
 		return false;
 	}
 	if (r < 0) {

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli.h"
 #include "clock.h"
 #include "keeper-impl.h"
@@ -120,7 +121,7 @@ keeper_stop_prog(struct keeper *k, struct child *c)
 	if (c->pid <= 0)
 		return;
 	(void)kill(c->pid, k->o->stop_signal);
-	old = reallocarray(k->old, k->nold + 1, sizeof(*k->old));
+	old = pg_reallocarray(k->old, k->nold + 1, sizeof(*k->old));
 	if (old == NULL) {
 		/* Cannot keep track of it: end it now rather than let it linger. */
 		(void)kill(c->pid, SIGKILL);
@@ -211,7 +212,7 @@ keeper_close_from(int first)
 {
 	long max;
 
-	if (close_range((unsigned)first, ~0U, 0) == 0)
+	if (pg_close_range((unsigned)first, ~0U, 0) == 0)
 		return;
 	max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 65536)

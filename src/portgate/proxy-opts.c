@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli.h"
 #include "proxy-cli.h"
 
@@ -100,13 +101,13 @@ proxy_parse_options(int argc, char **argv, struct proxy_options *o)
 			o->user = optarg;
 			break;
 		case 'l':
-			o->listen = reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
+			o->listen = pg_reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
 			if (o->listen == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->listen[o->nlisten++] = optarg;
 			break;
 		case 'L':
-			o->launchd = reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
+			o->launchd = pg_reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
 			if (o->launchd == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->launchd[o->nlaunchd++] = optarg;

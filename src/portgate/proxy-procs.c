@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli.h"
 #include "pdeathsig.h"
 #include "proxy-cli.h"
@@ -37,7 +38,7 @@ child_env(const struct proxy_options *o, const struct privdrop_target *t, const 
 		const char *term = getenv("TERM");
 		char *term_copy = term ? strdup(term) : NULL;
 
-		(void)clearenv();
+		(void)pg_clearenv();
 		r |= setenv("PATH", PROXY_SAFE_PATH, 1);
 		if (t->name != NULL) {
 			r |= setenv("HOME", t->home ? t->home : "/", 1);

@@ -41,6 +41,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "adopt.h"
 
 /*
@@ -95,7 +96,7 @@ tell(int i)
 	if (notify_len == 0 || atomic_load(&told[i]) || getpid() != notify_pid)
 		return;
 	n = snprintf(msg, sizeof(msg), PG_ADOPT_MSG "%d\n", held[i]);
-	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	if (s < 0 || n <= 0)
 		return;
 	if (sendto(s, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,

@@ -22,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
 #include <sys/syscall.h>
+#endif
 #include <unistd.h>
 
+#include "compat.h"
 #include "adopt.h"
 #include "broker.h"
 #include "macro.h"
@@ -82,7 +85,7 @@ conn_register(void)
 static int
 raw_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
-#ifdef SYS_bind
+#if defined(SYS_bind) && defined(__linux__)
 	return (int)syscall(SYS_bind, fd, sa, len);
 #else
 	errno = ENOSYS;
@@ -98,7 +101,12 @@ real_bind(void)
 	if (f == NULL) {
 		int saved = errno;
 
+#ifdef __APPLE__
+		/* Interposed (interpose-darwin.c): here, in the shim itself, bind is libc's. */
+		f = bind;
+#else
 		f = (bind_fn)dlsym(RTLD_NEXT, "bind");
+#endif
 		/* No next bind() (a program that is somehow not linked to libc): the syscall. */
 		if (f == NULL)
 			f = raw_bind;
@@ -127,7 +135,11 @@ real_listen(void)
 	if (f == NULL) {
 		int saved = errno;
 
+#ifdef __APPLE__
+		f = listen; /* interposed (interpose-darwin.c): here it is libc's */
+#else
 		f = (listen_fn)dlsym(RTLD_NEXT, "listen");
+#endif
 		if (f == NULL)
 			f = raw_listen;
 		atomic_store_explicit(&next_listen, f, memory_order_release);
@@ -169,7 +181,7 @@ static void _printf_(1, 2) debug(const char *fmt, ...)
 static const char *
 errname(int err)
 {
-	const char *s = strerrorname_np(err); /* a constant string: thread-safe */
+	const char *s = pg_errno_name(err); /* a constant string: thread-safe */
 
 	return s != NULL ? s : "an unknown error";
 }
@@ -189,13 +201,11 @@ describe(int fd, const struct sockaddr *sa, socklen_t len, bool debug_line, stru
 	socklen_t olen;
 	enum pg_proto proto;
 
-	olen = sizeof(domain);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &olen) < 0)
+	if (pg_sock_domain(fd, &domain) < 0)
 		return -errno;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	olen = sizeof(protocol);
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &olen) < 0)
+	if (pg_sock_protocol(fd, &protocol) < 0)
 		return -errno;
 	if (protocol == IPPROTO_TCP)
 		proto = PG_PROTO_TCP;
@@ -217,9 +227,12 @@ describe(int fd, const struct sockaddr *sa, socklen_t len, bool debug_line, stru
 	return 0;
 }
 
-/* Exported through shim.map: -fvisibility=hidden hides everything else. */
+/*
+ * Exported through shim.map: -fvisibility=hidden hides everything else.  On
+ * macOS it is pg_shim_bind, which interpose-darwin.c puts in bind()'s place.
+ */
 __attribute__((visibility("default"))) int
-bind(int fd, const struct sockaddr *sa, socklen_t len)
+PG_SHIM_BIND(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct pg_broker_result res;
 	struct pg_bind b;
@@ -303,7 +316,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
  * held socket, the keeper told that PROG adopted it (--ready=adopt, adopt.c).
  */
 __attribute__((visibility("default"))) int
-listen(int fd, int backlog)
+PG_SHIM_LISTEN(int fd, int backlog)
 {
 	int r = real_listen()(fd, backlog), h;
 
@@ -330,7 +343,7 @@ is_self(const char *p, size_t n, const char *self, const char *loaded)
 static void
 leave_ld_preload(void)
 {
-	const char *old = getenv("LD_PRELOAD"), *self = getenv(PG_PRELOAD_ENV), *loaded = NULL;
+	const char *old = getenv(PG_PRELOAD_VAR), *self = getenv(PG_PRELOAD_ENV), *loaded = NULL;
 	_cleanup_free_ char *keep = NULL;
 	size_t used = 0;
 	Dl_info info;
@@ -359,9 +372,9 @@ leave_ld_preload(void)
 	}
 	keep[used] = '\0';
 	if (used == 0)
-		(void)unsetenv("LD_PRELOAD");
+		(void)unsetenv(PG_PRELOAD_VAR);
 	else
-		(void)setenv("LD_PRELOAD", keep, 1);
+		(void)setenv(PG_PRELOAD_VAR, keep, 1);
 }
 
 /*
