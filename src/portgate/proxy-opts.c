@@ -107,7 +107,8 @@ proxy_parse_options(int argc, char **argv, struct proxy_options *o)
 			o->listen[o->nlisten++] = optarg;
 			break;
 		case 'L':
-			o->launchd = pg_reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
+			o->launchd =
+				pg_reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
 			if (o->launchd == NULL)
 				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
 			o->launchd[o->nlaunchd++] = optarg;
