@@ -175,7 +175,7 @@ $(B)/tests/unit/test-shovel-none: $(B)/tests/unit/test-shovel.o $(ZC_NONE_OBJ) $
 # libbpf-dev and /sys/kernel/btf/vmlinux (scripts/install-deps.sh).
 BPFTOOL ?= bpftool
 BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le/powerpc/')
-BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I$(B)/bpf -Isrc/bpf \
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I$(B)/bpf -Isrc/bpf \
 	-I/usr/include/$(shell $(CC) -dumpmachine)
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 BPF_LOADER_OBJ := $(B)/src/bpf/bpf-loader.o

@@ -322,13 +322,106 @@ pg_netns_info(const char *ns_path, uint64_t *ret_cookie, unsigned *ret_unpriv_st
 
 /* --- loading ----------------------------------------------------------------------- */
 
-/* Open, configure, load and fill one generation; maps are frozen once filled. */
+static const char *const shared_names[3] = { PG_BPF_PIN_LOG, PG_BPF_PIN_COUNTERS,
+					     PG_BPF_PIN_RATELIMIT };
+
+static void
+shared_maps(struct bind_policy *skel, struct bpf_map *maps[3])
+{
+	maps[0] = skel->maps.pg_log;
+	maps[1] = skel->maps.pg_counters;
+	maps[2] = skel->maps.pg_ratelimit;
+}
+
+static const char *
+shared_path(const char *pin_dir, int i, char buf[static 512])
+{
+	(void)snprintf(buf, 512, "%s/%s", pin_dir, shared_names[i]);
+	return buf;
+}
+
+/* Before the load: use the shared maps pinned in pin_dir (NULL: none), so a reload keeps them. */
 static int
-generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm,
+shared_reuse(struct bind_policy *skel, const char *pin_dir)
+{
+	struct bpf_map *maps[3];
+	char path[512];
+
+	if (pin_dir == NULL)
+		return 0;
+	shared_maps(skel, maps);
+	for (int i = 0; i < 3; i++) {
+		_cleanup_close_ int fd = bpf_obj_get(shared_path(pin_dir, i, path));
+
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return -errno;
+		if (bpf_map__reuse_fd(maps[i], fd) < 0) /* dups fd */
+			return -errno;
+	}
+	return 0;
+}
+
+/* After the load: pin the shared maps that are not pinned yet; pinned[i] says which were. */
+static int
+shared_pin(struct bind_policy *skel, const char *pin_dir, bool pinned[3])
+{
+	struct bpf_map *maps[3];
+	char path[512];
+
+	shared_maps(skel, maps);
+	for (int i = 0; i < 3; i++) {
+		pinned[i] = false;
+		if (access(shared_path(pin_dir, i, path), F_OK) == 0)
+			continue;
+		if (bpf_obj_pin(bpf_map__fd(maps[i]), path) < 0)
+			return -errno;
+		pinned[i] = true;
+	}
+	return 0;
+}
+
+static void
+shared_unpin(const char *pin_dir, const bool pinned[3])
+{
+	char path[512];
+
+	for (int i = 0; i < 3; i++)
+		if (pinned[i])
+			(void)unlink(shared_path(pin_dir, i, path));
+}
+
+/* Fill pg_rules, freeze it and bind it to both programs, so readers find it by program. */
+static int
+rules_fill(struct bind_policy *skel, const struct pg_kpolicy *k)
+{
+	int fd = bpf_map__fd(skel->maps.pg_rules);
+	const int progs[2] = { bpf_program__fd(skel->progs.portgate_bind4),
+			       bpf_program__fd(skel->progs.portgate_bind6) };
+
+	for (uint32_t i = 0; i < k->nruletab; i++)
+		if (bpf_map_update_elem(fd, &i, &k->ruletab[i], BPF_ANY) < 0)
+			return -errno;
+	if (bpf_map_freeze(fd) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++)
+		if (bpf_prog_bind_map(progs[i], fd, NULL) < 0)
+			return -errno;
+	return 0;
+}
+
+/*
+ * Open, configure, load and fill one generation; maps are frozen once filled.
+ * The shared maps pinned in pin_dir (if not NULL) are reused.
+ */
+static int
+generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, const char *pin_dir,
 	       struct bind_policy **ret)
 {
 	struct bind_policy *skel;
 	struct pg_k_config *c;
+	struct timespec now;
 	int r, fd;
 
 	if (prm->nexempt > PG_K_MAX_EXEMPT || k->nallowed > PG_K_MAX_ALLOWED ||
@@ -354,8 +447,20 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm,
 	c->nallowed = (uint32_t)k->nallowed;
 	c->nab_file = (uint32_t)k->nabfile;
 	c->nab_uid = (uint32_t)k->nabuid;
+	c->log_grants = prm->log_grants;
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	c->generation = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+	c->log_rate = PG_K_LOG_RATE;
+	c->log_burst = PG_K_LOG_BURST;
 
-	r = bind_policy__load(skel);
+	r = bpf_map__set_max_entries(skel->maps.pg_rules,
+				     k->nruletab > 0 ? (uint32_t)k->nruletab : 1);
+	if (r == 0)
+		r = shared_reuse(skel, pin_dir);
+	if (r == 0)
+		r = bind_policy__load(skel);
+	if (r == 0)
+		r = rules_fill(skel, k);
 	if (r < 0)
 		goto fail;
 	fd = bpf_map__fd(skel->maps.pg_managed);
@@ -395,16 +500,21 @@ pg_bpf_load(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, int cgr
 	struct bind_policy *skel = NULL;
 	struct bpf_program *progs[2];
 	struct bpf_link *links[2] = { NULL, NULL };
-	bool pinned[2] = { false, false };
+	bool pinned[2] = { false, false }, shared[3] = { false, false, false };
 	char path[2][512];
 	int r;
 
 	for (int i = 0; i < 2; i++)
 		if (access(pin_path(pin_dir, i, path[i]), F_OK) == 0)
 			return -EEXIST;
-	r = generation_new(k, prm, &skel);
-	if (r < 0)
+	r = generation_new(k, prm, pin_dir, &skel);
+	if (r == 0)
+		r = shared_pin(skel, pin_dir, shared);
+	if (r < 0) {
+		shared_unpin(pin_dir, shared);
+		bind_policy__destroy(skel);
 		return r;
+	}
 	progs[0] = skel->progs.portgate_bind4;
 	progs[1] = skel->progs.portgate_bind6;
 	for (int i = 0; i < 2 && r == 0; i++) {
@@ -420,6 +530,7 @@ pg_bpf_load(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, int cgr
 		for (int i = 0; i < 2; i++)
 			if (pinned[i])
 				(void)bpf_link__unpin(links[i]);
+		shared_unpin(pin_dir, shared);
 	}
 	/* Closing the link fds detaches unless pinned. */
 	for (int i = 0; i < 2; i++)
@@ -480,6 +591,7 @@ pg_bpf_reload(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, const
 {
 	int links[2] = { -1, -1 }, old[2] = { -1, -1 }, new[2];
 	struct bind_policy *skel = NULL;
+	bool shared[3];
 	int r;
 
 	libbpf_setup();
@@ -494,7 +606,10 @@ pg_bpf_reload(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, const
 			r = -errno;
 	}
 	if (r == 0)
-		r = generation_new(k, prm, &skel);
+		r = generation_new(k, prm, pin_dir, &skel);
+	/* Loaded by an older portgate: the shared maps are pinned from now on. */
+	if (r == 0)
+		r = shared_pin(skel, pin_dir, shared);
 	if (r < 0)
 		goto out;
 	new[0] = bpf_program__fd(skel->progs.portgate_bind4);
@@ -551,6 +666,9 @@ pg_bpf_unload(const char *pin_dir)
 	}
 	if (found == 0 && r == 0)
 		return -ENOENT;
+	for (int i = 0; i < 3; i++)
+		if (unlink(shared_path(pin_dir, i, path)) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
 	(void)rmdir(pin_dir); /* only if empty: other pins are not ours */
 	return r;
 }
@@ -558,7 +676,7 @@ pg_bpf_unload(const char *pin_dir)
 /* --- status -------------------------------------------------------------------------- */
 
 struct prog_maps {
-	uint32_t managed_id, allowed_id, rodata_id, abfile_id, abuid_id;
+	uint32_t managed_id, allowed_id, rodata_id, abfile_id, abuid_id, rules_id;
 };
 
 static bool
@@ -602,6 +720,8 @@ inspect_prog(uint32_t prog_id, struct pg_bpf_link *l, struct prog_maps *m)
 			m->abfile_id = ids[i];
 		else if (strcmp(mi.name, "pg_ab_uid") == 0)
 			m->abuid_id = ids[i];
+		else if (strcmp(mi.name, "pg_rules") == 0)
+			m->rules_id = ids[i];
 		else if (ends_with(mi.name, ".rodata"))
 			m->rodata_id = ids[i];
 	}
@@ -636,6 +756,7 @@ pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret)
 	libbpf_setup();
 	memset(ret, 0, sizeof(*ret));
 	ret->managed_fd = ret->allowed_fd = ret->abfile_fd = ret->abuid_fd = -1;
+	ret->rules_fd = ret->log_fd = ret->counters_fd = -1;
 	for (int i = 0; i < 2; i++) {
 		struct pg_bpf_link *l = &ret->link[i];
 		struct bpf_link_info li;
@@ -677,6 +798,14 @@ pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret)
 			ret->abfile_fd = bpf_map_get_fd_by_id(m->abfile_id);
 		if (m->abuid_id != 0)
 			ret->abuid_fd = bpf_map_get_fd_by_id(m->abuid_id);
+		if (m->rules_id != 0)
+			ret->rules_fd = bpf_map_get_fd_by_id(m->rules_id);
+	}
+	{
+		char path[512];
+
+		ret->log_fd = bpf_obj_get(shared_path(pin_dir, 0, path));
+		ret->counters_fd = bpf_obj_get(shared_path(pin_dir, 1, path));
 	}
 	return 0;
 }
@@ -692,7 +821,67 @@ pg_bpf_status_clear(struct pg_bpf_status *s)
 		(void)close(s->abfile_fd);
 	if (s->abuid_fd >= 0)
 		(void)close(s->abuid_fd);
+	if (s->rules_fd >= 0)
+		(void)close(s->rules_fd);
+	if (s->log_fd >= 0)
+		(void)close(s->log_fd);
+	if (s->counters_fd >= 0)
+		(void)close(s->counters_fd);
 	s->managed_fd = s->allowed_fd = s->abfile_fd = s->abuid_fd = -1;
+	s->rules_fd = s->log_fd = s->counters_fd = -1;
+}
+
+int
+pg_bpf_counters(const struct pg_bpf_status *s, uint64_t ret[PG_K_NCOUNTERS])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	_cleanup_free_ uint64_t *v = NULL;
+
+	memset(ret, 0, PG_K_NCOUNTERS * sizeof(ret[0]));
+	if (s->counters_fd < 0)
+		return -ENOENT;
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < PG_K_NCOUNTERS; i++) {
+		if (bpf_map_lookup_elem(s->counters_fd, &i, v) < 0)
+			return -errno;
+		for (int c = 0; c < ncpu; c++)
+			ret[i] += v[c];
+	}
+	return 0;
+}
+
+int
+pg_bpf_rule_table(const struct pg_bpf_status *s, struct pg_k_rule **ret, size_t *ret_n)
+{
+	struct bpf_map_info mi;
+	uint32_t len = sizeof(mi);
+	struct pg_k_rule *t;
+
+	if (s->rules_fd < 0)
+		return -ENOENT;
+	memset(&mi, 0, sizeof(mi));
+	if (bpf_obj_get_info_by_fd(s->rules_fd, &mi, &len) < 0)
+		return -errno;
+	if (mi.value_size != sizeof(*t) || mi.max_entries == 0)
+		return -ENOENT;
+	t = calloc(mi.max_entries, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < mi.max_entries; i++) {
+		if (bpf_map_lookup_elem(s->rules_fd, &i, &t[i]) < 0) {
+			int r = -errno;
+
+			free(t);
+			return r;
+		}
+	}
+	*ret = t;
+	*ret_n = mi.max_entries;
+	return 0;
 }
 
 static int

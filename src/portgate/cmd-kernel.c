@@ -41,7 +41,10 @@ static struct {
 	const char *netns;
 	const char *broker_user;
 	bool all_netns;
-} arg;
+	int log_grants; /* -1: not given (reload keeps what load was given) */
+	bool follow;
+	bool json;
+} arg = { .log_grants = -1 };
 
 static int
 print_libbpf(const char *fmt, va_list ap)
@@ -158,6 +161,8 @@ compile_policy(struct pg_kpolicy *k)
 		    "the kernel was not touched: narrow port ranges or group grants, or %s",
 		    cli.config_dir, lower ? "more than " : "", k->nallowed, PG_K_MAX_ALLOWED,
 		    FALLBACK);
+	if (r == 0)
+		r = pg_kpolicy_rule_table(p, k);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "compile the policy for the kernel");
 	if (p->authbind_dir != NULL) {
@@ -275,9 +280,10 @@ print_generation(const char *what, const struct pg_kpolicy *k, const struct pg_b
 
 	if (k->nabfile + k->nabuid > 0)
 		(void)snprintf(ab, sizeof(ab), ", %zu+%zu authbind entries", k->nabfile, k->nabuid);
-	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s\n", what,
-	       k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
-	       scope_text(&c, scope, sizeof(scope)));
+	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s; "
+	       "logging denials%s\n",
+	       what, k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
+	       scope_text(&c, scope, sizeof(scope)), prm->log_grants ? " and grants" : "");
 }
 
 static int
@@ -295,6 +301,7 @@ kernel_load(void)
 	scope_params(&prm);
 	prm.nexempt = exempt_uids(exempt);
 	prm.exempt = exempt;
+	prm.log_grants = arg.log_grants == 1;
 	cg = open_cgroup(cgroup, sizeof(cgroup));
 	r = pg_bpf_pin_dir_prepare(arg.pin_dir);
 	if (r == -ENOTDIR)
@@ -354,6 +361,8 @@ kernel_reload(void)
 	} else {
 		prm.nexempt = exempt_uids(exempt);
 	}
+	/* No --log-grants or --no-log-grants: as load was given, too. */
+	prm.log_grants = arg.log_grants >= 0 ? arg.log_grants == 1 : st.cfg.log_grants != 0;
 	pg_bpf_status_clear(&st);
 	prm.exempt = exempt;
 	r = pg_bpf_reload(&k, &prm, arg.pin_dir);
@@ -680,6 +689,24 @@ kernel_status(void)
 		for (uint32_t i = 0; i < c->nexempt && i < PG_K_MAX_EXEMPT; i++)
 			printf("exempt: %s (uid %u), the broker's user\n",
 			       pg_user_name(c->exempt[i], name, sizeof(name)), c->exempt[i]);
+		printf("log: denials%s, at most %u records per second and uid (bursts of %u), "
+		       "'portgate kernel log' reads them\n",
+		       c->log_grants ? " and grants" : "", c->log_rate, c->log_burst);
+	}
+	{
+		uint64_t n[PG_K_NCOUNTERS];
+
+		if (pg_bpf_counters(&st, n) == 0)
+			printf("counters: %llu denials, %llu grants, %llu records written, %llu "
+			       "dropped by the rate limit, %llu dropped with the ring buffer "
+			       "full\n",
+			       (unsigned long long)n[PG_K_CNT_DENIALS],
+			       (unsigned long long)n[PG_K_CNT_GRANTS],
+			       (unsigned long long)n[PG_K_CNT_LOGGED],
+			       (unsigned long long)n[PG_K_CNT_DROP_RATE],
+			       (unsigned long long)n[PG_K_CNT_DROP_FULL]);
+		else
+			printf("counters: none (loaded by an older portgate: reload)\n");
 	}
 	printf("broker: %s (%s)\n",
 	       cli_broker_probe(pg_broker_socket_path(), NULL, NULL) == 0 ? "running"
@@ -738,8 +765,12 @@ cmd_kernel(int argc, char **argv)
 		{ "all-netns", no_argument, NULL, 'a' },
 		{ "broker-user", required_argument, NULL, 'b' },
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "log-grants", no_argument, NULL, 'g' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "no-log-grants", no_argument, NULL, 'G' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ 0 },
 	};
@@ -758,6 +789,18 @@ cmd_kernel(int argc, char **argv)
 		case 'c':
 			arg.cgroup = optarg;
 			break;
+		case 'f':
+			arg.follow = true;
+			break;
+		case 'g':
+			arg.log_grants = 1;
+			break;
+		case 'j':
+			arg.json = true;
+			break;
+		case 'G':
+			arg.log_grants = 0;
+			break;
 		case 'h':
 			print_usage_exit("kernel");
 		case 'n':
@@ -771,12 +814,18 @@ cmd_kernel(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		usage_die("kernel", "missing load, unload, reload, status or watch");
+		usage_die("kernel", "missing load, unload, reload, status, watch or log");
 	if (optind + 1 < argc)
 		usage_die("kernel", "unexpected argument '%s'", argv[optind + 1]);
 	verb = argv[optind];
 	if (arg.all_netns && arg.netns != NULL)
 		usage_die("kernel", "--all-netns and --netns exclude each other");
+	if (arg.follow && strcmp(verb, "log") != 0)
+		usage_die("kernel", "--follow is for 'kernel log'");
+	if (arg.json && strcmp(verb, "log") != 0)
+		usage_die("kernel", "--json is for 'kernel log'");
+	if (arg.log_grants >= 0 && strcmp(verb, "load") != 0 && strcmp(verb, "reload") != 0)
+		usage_die("kernel", "--log-grants and --no-log-grants are for load and reload");
 	if (arg.pin_dir[0] != '/')
 		usage_die("kernel", "--pin-dir needs an absolute path");
 	if (cli.verbose)
@@ -792,6 +841,8 @@ cmd_kernel(int argc, char **argv)
 		return kernel_status();
 	if (strcmp(verb, "watch") == 0)
 		return kernel_watch(arg.pin_dir);
-	usage_die("kernel", "unknown subcommand '%s' (load, unload, reload, status or watch)",
+	if (strcmp(verb, "log") == 0)
+		return kernel_log(arg.pin_dir, arg.follow, arg.json);
+	usage_die("kernel", "unknown subcommand '%s' (load, unload, reload, status, watch or log)",
 		  verb);
 }

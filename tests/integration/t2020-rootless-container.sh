@@ -5,8 +5,9 @@
 # item 4).  A user granted tcp://127.0.0.1:80 runs `podman run -p
 # 127.0.0.1:80:8080` over a busybox rootfs built here (no image registry) and
 # curl gets its page; without the kernel path the same command is refused;
-# another user's container asking for the port is refused, and so is one
-# asking for a port at or above 1024 that the policy reserves.
+# another user's container asking for the port is refused, and the denial is in
+# "portgate kernel log"; so is one asking for a port at or above 1024 that the
+# policy reserves.
 #
 # What binds: podman's port forwarder, rootlessport (--network
 # slirp4netns:port_handler=rootlesskit), listens on the host side, which here
@@ -94,6 +95,7 @@ mkdir "$CG" || { echo "Bail out! cannot create a scratch cgroup under $CG2"; exi
 make_user "$A"
 make_user "$B"
 A_UID=$(id -u "$A")
+B_UID=$(id -u "$B")
 for u in "$A" "$B"; do
 	grep -q "^$u:" /etc/subuid && grep -q "^$u:" /etc/subgid && continue
 	skip_all "useradd gave $u no subordinate ids in /etc/subuid and /etc/subgid (SUB_UID_COUNT in /etc/login.defs)"
@@ -260,6 +262,15 @@ test_expect_success "$B's container asking for 127.0.0.1:80 is refused: permissi
 	grep -F "listen tcp 127.0.0.1:80: bind: permission denied" "$ERR" &&
 	! grep -Fi "address already in use" "$ERR" && unbound 80 &&
 	unpublish "$B" web
+'
+
+# logged MATCH: drain the kernel log into $TMP/klog (reading consumes it), then grep it.
+logged() {
+	"$PG" kernel log --pin-dir "$PINS" >>"$TMP/klog" && grep -q -- "$1" "$TMP/klog"
+}
+test_expect_success "the refusal is in portgate kernel log: uid $B, port 80, the rule on line 1" '
+	wait_for 5 logged "^deny uid=$B_UID pid=[0-9]* bind=tcp/127.0.0.1:80 via=kernel rule=$ETC/portgate.conf:1 reason=" &&
+	grep "^deny uid=$B_UID " "$TMP/klog"
 '
 
 test_expect_success "$B's container cannot take 127.0.0.1:8080, which the policy reserves for $A" '
