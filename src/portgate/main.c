@@ -44,7 +44,7 @@ const struct command commands[] = {
 	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|S] "
 	  "[--ready-timeout S]] -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
-	{ "status", cmd_status, "status [--pin-dir DIR]",
+	{ "status", cmd_status, "status [--pin-dir DIR] [--json]",
 	  "say whether the policy is valid and what enforces it now" },
 	{ "unit", cmd_unit, "unit launchd|systemd ...",
 	  "print a launchd plist or systemd units for a server" },

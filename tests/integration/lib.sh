@@ -237,6 +237,19 @@ as_user() {
 	setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
 }
 
+# json_keys FILE PATH KEYS: the JSON in FILE (--json output) parses, and the object at PATH (a
+# python subscript such as ["verdicts"][0]) has exactly the keys KEYS, sorted.
+json_keys() {
+	/usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+obj = eval("doc" + sys.argv[2])
+got = " ".join(sorted(obj))
+if got != sys.argv[3]:
+    sys.exit("keys at %s: %s, want %s" % (sys.argv[2], got, sys.argv[3]))
+' "$@"
+}
+
 # track_pid PID: end this process when the script exits (from a test body too:
 # the list is a file, so a subshell's PIDs reach the cleanup).
 track_pid() {
