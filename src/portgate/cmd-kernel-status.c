@@ -3,157 +3,26 @@
  * cmd-kernel-status.c - "portgate kernel status [--json]": what is loaded where
  * (links, programs, cgroup, scope, the policy's hash and counts, the decision
  * counters), whether the files still compile to it, and an audit of the live
- * listeners of a network namespace (sock_diag) judged by the loaded maps.
+ * listeners of a network namespace (cli-listeners-linux.c) judged by the
+ * loaded maps.
  * Linux only.  Runs as root.
  */
 #include <errno.h>
-#include <linux/inet_diag.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../bpf/bpf-loader.h"
 #include "broker.h"
+#include "cli-listeners.h"
 #include "cli-probe.h"
 #include "cli.h"
 #include "cmd-kernel.h"
 #include "json.h"
 #include "kpolicy.h"
 #include "sysinfo.h"
-
-/* --- the live listeners ------------------------------------------------------------ */
-
-struct listener {
-	struct pg_bind bind;
-	uid_t uid;
-};
-
-struct listeners {
-	struct listener *v;
-	size_t n;
-	bool udp_unavailable;
-	unsigned unpriv_start; /* of the audited namespace */
-	uint64_t cookie;
-};
-
-#define TCP_STATE_ESTABLISHED 1
-#define TCP_STATE_CLOSE	      7
-#define TCP_STATE_LISTEN      10
-
-static int
-diag_add(struct listeners *ls, const struct inet_diag_msg *m, size_t len, int proto)
-{
-	const struct rtattr *a = (const struct rtattr *)(m + 1);
-	size_t alen = len - NLMSG_ALIGN(sizeof(*m));
-	struct listener l = { .uid = m->idiag_uid };
-	bool v6only = false;
-	struct listener *v;
-
-	if (m->id.idiag_sport == 0)
-		return 0;
-	for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-		if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1)
-			v6only = *(const uint8_t *)RTA_DATA(a) != 0;
-	l.bind.proto = proto;
-	l.bind.family = m->idiag_family;
-	l.bind.port = ntohs(m->id.idiag_sport);
-	memcpy(l.bind.addr, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
-	l.bind.dual_stack = m->idiag_family == AF_INET6 && !v6only;
-	v = realloc(ls->v, (ls->n + 1) * sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	ls->v = v;
-	ls->v[ls->n++] = l;
-	return 0;
-}
-
-/* One sock_diag dump: sockets of a family and protocol in the given states. */
-static int
-diag_dump(struct listeners *ls, int family, int proto, uint32_t states)
-{
-	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg),
-			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			 .nlmsg_seq = 1 },
-		.req = { .sdiag_family = (uint8_t)family,
-			 .sdiag_protocol = proto == PG_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP,
-			 .idiag_states = states },
-	};
-	_Alignas(struct nlmsghdr) char buf[32768];
-
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &msg, sizeof(msg), 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		size_t left;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPROTO;
-		left = (size_t)n;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
-			int r;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error < 0 ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				continue;
-			r = diag_add(ls, NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN, proto);
-			if (r < 0)
-				return r;
-		}
-	}
-}
-
-/* Runs inside the audited network namespace. */
-static int
-collect_listeners(void *p)
-{
-	struct listeners *ls = p;
-	static const int families[2] = { AF_INET, AF_INET6 };
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t len = sizeof(ls->cookie);
-	int r;
-
-	if (fd >= 0)
-		(void)getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &ls->cookie, &len);
-	ls->unpriv_start = pg_unprivileged_port_start();
-	for (int i = 0; i < 2; i++) {
-		r = diag_dump(ls, families[i], PG_PROTO_TCP, 1u << TCP_STATE_LISTEN);
-		if (r < 0)
-			return r;
-		r = diag_dump(ls, families[i], PG_PROTO_UDP,
-			      (1u << TCP_STATE_CLOSE) | (1u << TCP_STATE_ESTABLISHED));
-		if (r == -ENOENT || r == -EOPNOTSUPP) /* no udp_diag module */
-			ls->udp_unavailable = true;
-		else if (r < 0)
-			return r;
-	}
-	return 0;
-}
 
 static bool
 is_exempt(const struct pg_k_config *c, uid_t uid)
@@ -168,7 +37,7 @@ is_exempt(const struct pg_k_config *c, uid_t uid)
 enum row_state { ROW_OK, ROW_VIOLATION, ROW_NOT_JUDGED };
 
 struct row {
-	const struct listener *l;
+	const struct cli_listener *l;
 	enum row_state state;
 	const char *note; /* for ROW_OK: root, the broker's user, or NULL */
 	int err;	  /* for ROW_NOT_JUDGED */
@@ -182,7 +51,7 @@ struct audit {
 
 /* Judge every listener on a managed port. */
 static int
-audit(const struct listeners *ls, const struct pg_bpf_status *st, const struct pg_policy *p,
+audit(const struct cli_listeners *ls, const struct pg_bpf_status *st, const struct pg_policy *p,
       struct audit *a)
 {
 	struct pg_klookup l;
@@ -192,7 +61,7 @@ audit(const struct listeners *ls, const struct pg_bpf_status *st, const struct p
 	if (a->rows == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < ls->n; i++) {
-		const struct listener *x = &ls->v[i];
+		const struct cli_listener *x = &ls->v[i];
 		struct pg_k_managed_key mk = {
 			.port = x->bind.port,
 			.proto =
@@ -234,7 +103,7 @@ audit(const struct listeners *ls, const struct pg_bpf_status *st, const struct p
 }
 
 static void
-print_audit(const struct listeners *ls, const struct audit *a)
+print_audit(const struct cli_listeners *ls, const struct audit *a)
 {
 	for (size_t i = 0; i < a->n; i++) {
 		const struct row *w = &a->rows[i];
@@ -271,7 +140,7 @@ struct kstatus {
 	bool broker_running;
 	const char *files; /* in-sync, changed, does-not-compile, unreadable, not-compared */
 	const char *ns;	   /* the audited namespace */
-	struct listeners ls;
+	struct cli_listeners ls;
 	struct audit audit;
 };
 
@@ -587,12 +456,12 @@ kernel_status(void)
 	p = compare_files(&k);
 
 	k.ns = kargs.netns ? kargs.netns : PG_BPF_HOST_NS;
-	r = pg_netns_run(k.ns, collect_listeners, &k.ls);
+	r = pg_netns_run(k.ns, cli_listeners_collect, &k.ls);
 	if (kargs.netns == NULL && (r == -EACCES || r == -EPERM)) {
 		k.ns = "/proc/self/ns/net"; /* a sandboxed root: see default_netns_info() */
 		free(k.ls.v);
-		k.ls = (struct listeners){ 0 };
-		r = pg_netns_run(k.ns, collect_listeners, &k.ls);
+		k.ls = (struct cli_listeners){ 0 };
+		r = pg_netns_run(k.ns, cli_listeners_collect, &k.ls);
 	}
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "list the sockets in the network namespace '%s'",

@@ -252,7 +252,8 @@ test_expect_success 'kernel log --follow reads across a reload and stops at the 
 	wait_for 5 grep -q "^deny uid=$A_UID .* bind=tcp/127.0.0.1:8081 via=kernel rule=$ETC/portgate.conf:4 " "$TMP/follow" &&
 	pgk unload >/dev/null &&
 	wait_for 5 sh -c "! kill -0 $f 2>/dev/null" &&
-	grep "no policy is loaded in .* any more; stopping" "$TMP/follow.err"
+	grep "no policy is loaded in .* any more; stopping" "$TMP/follow.err" ||
+		{ echo "# follow:"; cat "$TMP/follow" "$TMP/follow.err"; false; }
 '
 
 test_expect_code 111 'kernel log with nothing loaded' 'pgk log'
