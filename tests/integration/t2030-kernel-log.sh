@@ -7,7 +7,7 @@
 # bind loop gets no more records than the per-uid rate limit allows, the rest
 # counted as dropped; --follow keeps reading across a reload and stops at the
 # unload; "kernel watch" writes the records to stderr; a reader killed with
-# SIGKILL stalls nothing.
+# SIGKILL stalls nothing; two readers at once share the records, both running.
 #
 # SAFETY: as t2000: the programs attach to a scratch cgroup made here, never the
 # root; pins go to a bpffs mounted in this script's mount namespace; only this
@@ -56,8 +56,10 @@ mkdir "$CG" || { echo "Bail out! cannot create a scratch cgroup under $CG2"; exi
 
 make_user "pgt-lalice$SFX"
 make_user "pgt-lbob$SFX"
+make_user "pgt-lcarol$SFX"
 A_UID=$(id -u "pgt-lalice$SFX")
 B_UID=$(id -u "pgt-lbob$SFX")
+C_UID=$(id -u "pgt-lcarol$SFX")
 
 ETC=$TMP/etc
 mkdir -p "$ETC"
@@ -241,6 +243,32 @@ test_expect_success 'a reader killed with SIGKILL stalls nothing; the next reade
 	pgk log >/dev/null
 '
 
+# both_have N: the two followers' outputs hold N of carol's denials between them.
+both_have() {
+	test "$(cat "$TMP/r1" "$TMP/r2" | grep -c "^deny uid=$C_UID ")" -ge "$1"
+}
+test_expect_success 'two readers at once: each record reaches one of them, both keep running' '
+	"$PG" kernel --pin-dir "$PINS" log --follow >"$TMP/r1" 2>&1 &
+	r1=$!
+	track_pid $r1
+	"$PG" kernel --pin-dir "$PINS" log --follow >"$TMP/r2" 2>&1 &
+	r2=$!
+	track_pid $r2
+	for port in 6101 6102 6103; do
+		echo "pgt-lalice$SFX tcp://127.0.0.1:$port" >>"$ETC/portgate.conf"
+	done &&
+	pgk reload >/dev/null &&
+	for port in 6101 6102 6103; do
+		test "$(run_as pgt-lcarol$SFX "$BIND" tcp 127.0.0.1 $port)" = EACCES || exit 1
+	done &&
+	wait_for 5 both_have 3 &&
+	kill -0 $r1 && kill -0 $r2 &&
+	for port in 6101 6102 6103; do
+		cat "$TMP/r1" "$TMP/r2" | grep -q "^deny uid=$C_UID .* bind=tcp/127.0.0.1:$port " || exit 1
+	done &&
+	kill $r1 $r2 && wait_for 5 sh -c "! kill -0 $r1 2>/dev/null && ! kill -0 $r2 2>/dev/null"
+'
+
 test_expect_success 'kernel log --follow reads across a reload and stops at the unload' '
 	pgk log --follow >"$TMP/follow" 2>"$TMP/follow.err" &
 	f=$!
@@ -249,7 +277,7 @@ test_expect_success 'kernel log --follow reads across a reload and stops at the 
 	echo "pgt-lbob$SFX tcp://127.0.0.1:8081" >>"$ETC/portgate.conf" &&
 	pgk reload >/dev/null &&
 	test "$(run_as pgt-lalice$SFX "$BIND" tcp 127.0.0.1 8081)" = EACCES &&
-	wait_for 5 grep -q "^deny uid=$A_UID .* bind=tcp/127.0.0.1:8081 via=kernel rule=$ETC/portgate.conf:4 " "$TMP/follow" &&
+	wait_for 5 grep -q "^deny uid=$A_UID .* bind=tcp/127.0.0.1:8081 via=kernel rule=$ETC/portgate.conf:7 " "$TMP/follow" &&
 	pgk unload >/dev/null &&
 	wait_for 5 sh -c "! kill -0 $f 2>/dev/null" &&
 	grep "no policy is loaded in .* any more; stopping" "$TMP/follow.err" ||
