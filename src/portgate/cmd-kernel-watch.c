@@ -318,8 +318,8 @@ kernel_watch(const char *pin_dir)
 				first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 			}
 		}
-		if ((pfd[2].revents & POLLIN) && kernel_log_drain(klog) < 0)
-			warnx("watch: cannot read the kernel log: %s", strerror(errno));
+		if ((pfd[2].revents & POLLIN) && (r = kernel_log_drain(klog)) < 0)
+			warnx("watch: cannot read the kernel log: %s", strerror(-r));
 		if ((pfd[1].revents & POLLIN) && watch_read(&w)) {
 			now = (int64_t)pg_now_ms();
 			if (!pending)
