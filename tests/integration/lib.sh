@@ -250,6 +250,17 @@ if got != sys.argv[3]:
 ' "$@"
 }
 
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at most SECONDS.
+wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		[ "$_t" -gt 0 ] || return 1
+		_t=$((_t - 1))
+		sleep 0.1
+	done
+}
+
 # track_pid PID: end this process when the script exits (from a test body too:
 # the list is a file, so a subshell's PIDs reach the cleanup).
 track_pid() {

@@ -37,6 +37,8 @@
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source=lib-kernel.sh
+. "${0%/*}/lib-kernel.sh"
 
 [ -x "$PG" ] || skip_all "needs $PG (make)"
 require_cmd setpriv bpftool curl ss readelf podman runc slirp4netns newuidmap newgidmap
@@ -45,15 +47,7 @@ if ! [ -x /bin/busybox ] || readelf -l /bin/busybox | grep -q "program interpret
 	skip_all "needs a static /bin/busybox (Debian package busybox-static; run scripts/install-deps.sh)"
 fi
 
-CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
-if [ -z "$CG2" ] || ! [ -d "$CG2" ]; then
-	skip_all "no cgroup v2 hierarchy mounted"
-fi
-ORIG_CG=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
-[ -d "$ORIG_CG" ] || ORIG_CG=$CG2
-CG=$CG2/pgt-t2020-$$
-mount -t bpf -o mode=0700 pgt-t2020 /sys/fs/bpf || skip_all "cannot mount a private bpffs at /sys/fs/bpf"
-PINS=/sys/fs/bpf/pgt-t2020-$$
+kernel_scratch t2020
 
 A=pgt-palice$SFX
 B=pgt-pbob$SFX
@@ -80,13 +74,7 @@ end_user_procs() {
 rootless_cleanup() {
 	end_user_procs "$A"
 	end_user_procs "$B"
-	"$PG" kernel unload --pin-dir "$PINS" >/dev/null 2>&1
-	if [ -d "$CG" ]; then
-		while read -r p; do
-			echo "$p" >"$ORIG_CG/cgroup.procs" 2>/dev/null
-		done <"$CG/cgroup.procs"
-		rmdir "$CG" 2>/dev/null
-	fi
+	kernel_scratch_remove
 	_pg_cleanup
 }
 trap rootless_cleanup EXIT
@@ -173,16 +161,6 @@ unpublish() {
 # listener PORT: the listening TCP sockets on PORT in this netns (ss -e -p).
 listener() {
 	ss -Hltnpe "sport = :$1"
-}
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds, for at most SECONDS.
-wait_for() {
-	_t=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		[ "$_t" -gt 0 ] || return 1
-		_t=$((_t - 1))
-		sleep 0.2
-	done
 }
 unbound() {
 	test -z "$(listener "$1")"

@@ -20,6 +20,8 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 PGT_TIMEOUT=300
 . "${0%/*}/lib.sh"
+# shellcheck source=lib-kernel.sh
+. "${0%/*}/lib-kernel.sh"
 
 BIND=$HELPERS/pg-bind
 LOOP=$HELPERS/pg-bind-loop
@@ -30,25 +32,11 @@ require_cmd setpriv bpftool
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
 [ -x /usr/bin/python3 ] || skip_all "needs /usr/bin/python3"
 
-CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
-if [ -z "$CG2" ] || ! [ -d "$CG2" ]; then
-	skip_all "no cgroup v2 hierarchy mounted"
-fi
-ORIG_CG=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
-[ -d "$ORIG_CG" ] || ORIG_CG=$CG2
-CG=$CG2/pgt-t2030-$$
-mount -t bpf -o mode=0700 pgt-t2030 /sys/fs/bpf || skip_all "cannot mount a private bpffs at /sys/fs/bpf"
-PINS=/sys/fs/bpf/pgt-t2030-$$
+kernel_scratch t2030
 
 log_cleanup() {
 	kill_tracked
-	"$PG" kernel unload --pin-dir "$PINS" >/dev/null 2>&1
-	if [ -d "$CG" ]; then
-		while read -r p; do
-			echo "$p" >"$ORIG_CG/cgroup.procs" 2>/dev/null
-		done <"$CG/cgroup.procs"
-		rmdir "$CG" 2>/dev/null
-	fi
+	kernel_scratch_remove
 	_pg_cleanup
 }
 trap log_cleanup EXIT
@@ -84,16 +72,6 @@ run_as() {
 	_u=$1
 	shift
 	"$TMP/in_cg" setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
-}
-# wait_for SECONDS CMD...: until CMD succeeds, bounded.
-wait_for() {
-	_t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$_t" -gt 0 ] || return 1
-		_t=$((_t - 1))
-		sleep 0.1
-	done
 }
 # drained_has PATTERN: read what waits (it is consumed) into $LOG, then grep it.
 drained_has() {
