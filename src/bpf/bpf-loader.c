@@ -813,22 +813,14 @@ pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret)
 void
 pg_bpf_status_clear(struct pg_bpf_status *s)
 {
-	if (s->managed_fd >= 0)
-		(void)close(s->managed_fd);
-	if (s->allowed_fd >= 0)
-		(void)close(s->allowed_fd);
-	if (s->abfile_fd >= 0)
-		(void)close(s->abfile_fd);
-	if (s->abuid_fd >= 0)
-		(void)close(s->abuid_fd);
-	if (s->rules_fd >= 0)
-		(void)close(s->rules_fd);
-	if (s->log_fd >= 0)
-		(void)close(s->log_fd);
-	if (s->counters_fd >= 0)
-		(void)close(s->counters_fd);
-	s->managed_fd = s->allowed_fd = s->abfile_fd = s->abuid_fd = -1;
-	s->rules_fd = s->log_fd = s->counters_fd = -1;
+	int *fds[] = { &s->managed_fd, &s->allowed_fd, &s->abfile_fd,  &s->abuid_fd,
+		       &s->rules_fd,   &s->log_fd,     &s->counters_fd };
+
+	for (size_t i = 0; i < nitems(fds); i++) {
+		if (*fds[i] >= 0)
+			(void)close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 int

@@ -60,7 +60,8 @@ export PORTGATE_CONFIG_DIR="$ETC" PORTGATE_AUTHBIND_DIR=
 OUT=$TMP/out
 ERR=$TMP/err
 LOG=$TMP/log
-# pgk ARGS: portgate kernel with this test's pin directory.
+# pgk ARGS: portgate kernel with this test's pin directory (not for "&": $! would be
+# the subshell's pid, not portgate's).
 pgk() {
 	"$PG" kernel --pin-dir "$PINS" "$@"
 }
@@ -201,7 +202,7 @@ test_expect_code 100 '--follow and --json are for kernel log only' 'pgk status -
 test_expect_code 100 '--log-grants is for load and reload only' 'pgk log --log-grants'
 
 test_expect_success 'kernel watch writes the records to stderr' '
-	pgk watch >"$TMP/watch.out" 2>"$TMP/watch.err" &
+	"$PG" kernel --pin-dir "$PINS" watch >"$TMP/watch.out" 2>"$TMP/watch.err" &
 	echo $! >"$TMP/watch.pid"
 	track_pid "$(cat "$TMP/watch.pid")"
 	wait_for 10 grep -q "^reloaded: " "$TMP/watch.out" &&
@@ -211,7 +212,7 @@ test_expect_success 'kernel watch writes the records to stderr' '
 '
 
 test_expect_success 'a reader killed with SIGKILL stalls nothing; the next reader reads on' '
-	pgk log --follow >"$TMP/f1" 2>&1 &
+	"$PG" kernel --pin-dir "$PINS" log --follow >"$TMP/f1" 2>&1 &
 	f1=$!
 	track_pid $f1
 	run_as pgt-lbob$SFX "$LOOP" tcp 127.0.0.1 80 --max 2000 --seconds 30 >"$OUT" &
@@ -237,18 +238,35 @@ test_expect_success 'two readers at once: each record reaches one of them, both 
 	done &&
 	pgk reload >/dev/null &&
 	for port in 6101 6102 6103; do
-		test "$(run_as pgt-lcarol$SFX "$BIND" tcp 127.0.0.1 $port)" = EACCES || exit 1
+		got=$(run_as pgt-lcarol$SFX "$BIND" tcp 127.0.0.1 $port)
+		test "$got" = EACCES || { echo "# carol binds $port: $got"; exit 1; }
 	done &&
 	wait_for 5 both_have 3 &&
 	kill -0 $r1 && kill -0 $r2 &&
 	for port in 6101 6102 6103; do
 		cat "$TMP/r1" "$TMP/r2" | grep -q "^deny uid=$C_UID .* bind=tcp/127.0.0.1:$port " || exit 1
 	done &&
-	kill $r1 $r2 && wait_for 5 sh -c "! kill -0 $r1 2>/dev/null && ! kill -0 $r2 2>/dev/null"
+	kill $r1 $r2 && wait_for 5 sh -c "! kill -0 $r1 2>/dev/null && ! kill -0 $r2 2>/dev/null" ||
+		{ echo "# readers:"; cat "$TMP/r1" "$TMP/r2"; pgk status --netns /proc/self/ns/net | grep -e ^counters -e ^log; false; }
+'
+
+test_expect_success 'a grant of the authbind tree is logged with rule=authbind:DIR' '
+	mkdir -p -m 755 "$TMP/ab/byport" && : >"$TMP/ab/byport/81" &&
+	chown pgt-lcarol$SFX "$TMP/ab/byport/81" && chmod 500 "$TMP/ab/byport/81" &&
+	PORTGATE_AUTHBIND_DIR=$TMP/ab pgk reload --log-grants >/dev/null &&
+	pgk log >/dev/null && : >"$LOG" &&
+	test "$(run_as pgt-lcarol$SFX "$BIND" tcp 127.0.0.1 81)" = ok &&
+	wait_for 5 drained_has "^allow uid=$C_UID pid=[0-9]* bind=tcp/127.0.0.1:81 via=kernel rule=authbind:$TMP/ab result=ok " &&
+	pgk log --json >/dev/null &&
+	test "$(run_as pgt-lcarol$SFX "$BIND" tcp 127.0.0.1 81)" = ok &&
+	: >"$LOG" && wait_for 5 json_drained 1 &&
+	grep -q "\"rule\": \"authbind:$TMP/ab\", \"rule_id\": null, \"reason\": \"allowed: authbind:$TMP/ab\"" "$LOG" &&
+	pgk reload --no-log-grants >/dev/null ||
+		{ echo "# log:"; cat "$LOG"; false; }
 '
 
 test_expect_success 'kernel log --follow reads across a reload and stops at the unload' '
-	pgk log --follow >"$TMP/follow" 2>"$TMP/follow.err" &
+	"$PG" kernel --pin-dir "$PINS" log --follow >"$TMP/follow" 2>"$TMP/follow.err" &
 	f=$!
 	track_pid $f
 	test "$(run_as pgt-lalice$SFX "$BIND" tcp 127.0.0.1 8081)" = ok &&
