@@ -7,7 +7,8 @@
 # bind loop gets no more records than the per-uid rate limit allows, the rest
 # counted as dropped; --follow keeps reading across a reload and stops at the
 # unload; "kernel watch" writes the records to stderr; a reader killed with
-# SIGKILL stalls nothing; two readers at once share the records, both running.
+# SIGKILL stalls nothing; two readers at once share the records, both running;
+# a full ring buffer drops records, counted, and the binds go on as before.
 #
 # SAFETY: as t2000: the programs attach to a scratch cgroup made here, never the
 # root; pins go to a bpffs mounted in this script's mount namespace; only this
@@ -263,6 +264,23 @@ test_expect_success 'a grant of the authbind tree is logged with rule=authbind:D
 	grep -q "\"rule\": \"authbind:$TMP/ab\", \"rule_id\": null, \"reason\": \"allowed: authbind:$TMP/ab\"" "$LOG" &&
 	pgk reload --no-log-grants >/dev/null ||
 		{ echo "# log:"; cat "$LOG"; false; }
+'
+
+test_expect_success 'a full ring buffer: binds are refused as before, the drops are counted' '
+	pgk log >/dev/null &&
+	before=$(counter "dropped with the ring buffer full") &&
+	uid=70000 &&
+	while [ $uid -lt 70200 ]; do
+		"$TMP/in_cg" setpriv --reuid=$uid --regid=$uid --clear-groups -- \
+			"$LOOP" tcp 127.0.0.1 80 --max 25 --seconds 10 >"$OUT" &&
+		grep -q "^total=25 ok=0 EACCES=25 " "$OUT" || exit 1
+		uid=$((uid + 1))
+	done &&
+	after=$(counter "dropped with the ring buffer full") &&
+	echo "# dropped with the ring buffer full: $before, then $after" &&
+	test "$after" -gt "$before" &&
+	pgk log >"$LOG" && n=$(grep -c "^deny uid=70[0-9]* " "$LOG") &&
+	echo "# $n records read afterwards" && test "$n" -gt 2000 && test "$n" -lt 4000
 '
 
 test_expect_success 'kernel log --follow reads across a reload and stops at the unload' '
