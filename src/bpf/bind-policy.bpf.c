@@ -147,7 +147,8 @@ record(struct bpf_sock_addr *ctx, const struct bind_req *req, __u8 verdict, __u8
 	r->generation = pg_cfg.generation;
 	r->uid = req->uid;
 	r->gid = (__u32)(ug >> 32);
-	r->pid = (__u32)(bpf_get_current_pid_tgid() >> 32);
+	/* Known at load (frozen .rodata): the verifier never sees a helper the kernel lacks. */
+	r->pid = pg_cfg.task_info ? (__u32)(bpf_get_current_pid_tgid() >> 32) : 0;
 	r->rule = rule;
 	r->addr[0] = addr[0];
 	r->addr[1] = addr[1];
@@ -160,7 +161,7 @@ record(struct bpf_sock_addr *ctx, const struct bind_req *req, __u8 verdict, __u8
 	r->why = why;
 	r->dual_stack = dual_stack;
 	r->pad = 0;
-	if (bpf_get_current_comm(r->comm, sizeof(r->comm)) < 0)
+	if (!pg_cfg.task_info || bpf_get_current_comm(r->comm, sizeof(r->comm)) < 0)
 		r->comm[0] = '\0';
 	bpf_ringbuf_submit(r, 0);
 	count(PG_K_CNT_LOGGED);

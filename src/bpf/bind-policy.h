@@ -163,6 +163,8 @@ struct pg_k_config {
 	__u64 generation; /* unique per load or reload (CLOCK_REALTIME ns): names pg_rules */
 	__u32 log_rate;	  /* records per second and uid, on average ... */
 	__u32 log_burst;  /* ... and at most this many at once */
+	__u32 task_info;  /* 1: this kernel lets the hooks read the pid and comm */
+	__u32 pad2;
 };
 
 /*

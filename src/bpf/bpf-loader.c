@@ -452,6 +452,11 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, cons
 	c->generation = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 	c->log_rate = PG_K_LOG_RATE;
 	c->log_burst = PG_K_LOG_BURST;
+	/* Older kernels do not offer these two to cgroup sock_addr programs. */
+	c->task_info = libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+					       BPF_FUNC_get_current_pid_tgid, NULL) > 0 &&
+		       libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+					       BPF_FUNC_get_current_comm, NULL) > 0;
 
 	r = bpf_map__set_max_entries(skel->maps.pg_rules,
 				     k->nruletab > 0 ? (uint32_t)k->nruletab : 1);
