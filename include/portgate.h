@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * portgate.h - receive listening sockets handed over by portgate run or systemd
- * socket activation (LISTEN_FDS).  launchd's sockets on macOS are not returned
- * yet: the library has not been built there (issue 12, "macOS for real").
+ * socket activation (LISTEN_FDS), or on macOS by launchd (the job's Sockets,
+ * through launch_activate_socket; cross-built, never run on a Mac).
  *
  *	char **names = NULL;
  *	int n = portgate_listen_fds(1, &names);

@@ -30,6 +30,10 @@ LINT="clang-format shellcheck"
 TEST="netbase systemd nginx-light python3 perl iproute2 util-linux passwd acl curl lighttpd authbind procps"
 # A rootless podman container on port 80 through the kernel path (t2020).
 TEST="$TEST podman runc uidmap slirp4netns busybox-static"
+# The macOS cross-build (make macos, t0800): file(1) reads what it built.  npm,
+# which fetches the pinned Zig, is not listed: scripts/install-zig.sh installs
+# Debian's only when there is no npm at all (nodejs from elsewhere brings its own).
+TEST="$TEST file"
 # The Debian package (debian/, tests/integration/t0510-deb.sh): build and check it.
 PKG="debhelper dpkg-dev lintian adduser"
 

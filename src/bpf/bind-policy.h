@@ -3,7 +3,8 @@
  * bind-policy.h - the contract between the kernel's bind hooks (bind-policy.bpf.c)
  * and user space (kpolicy.c compiles the policy into these maps, bpf-loader.c
  * loads them).  Shared by code running in the kernel and as root: only
- * <linux/types.h> types, no padding holes, fixed sizes.
+ * <linux/types.h> types (fixed-width <stdint.h> ones off Linux), no padding
+ * holes, fixed sizes.
  *
  * Byte order, written down once: PORTS ARE HOST BYTE ORDER in every key and
  * value (the program converts ctx->user_port with bpf_ntohs once); ADDRESSES
@@ -26,8 +27,20 @@
 #ifndef PG_BIND_POLICY_H
 #define PG_BIND_POLICY_H
 
-#ifndef __VMLINUX_H__
+#if defined(__VMLINUX_H__)
+/* The BPF program: vmlinux.h has the __u types. */
+#elif defined(__linux__)
 #include <linux/types.h>
+#else
+/* User space elsewhere (kpolicy.c and its test on macOS): the same sizes from <stdint.h>. */
+#include <stdint.h>
+typedef uint8_t __u8;
+typedef uint16_t __u16;
+typedef uint32_t __u32;
+typedef uint64_t __u64;
+typedef int32_t __s32;
+typedef uint16_t __be16;
+typedef uint32_t __be32;
 #endif
 
 /* Map sizes.  pg_managed holds every (proto, port) there is, so it cannot overflow. */

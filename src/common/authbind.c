@@ -6,7 +6,6 @@
  * text is untrusted input (bounded lines and reads).  Needs root (what the helper
  * sees) and /proc (ACLs of O_PATH fds).  Library code: returns -errno, never logs.
  */
-#include <acl/libacl.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,24 +13,20 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/acl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "authbind-acl.h"
 #include "authbind.h"
+#include "compat.h"
 #include "macro.h"
 
 /* fgets(buf, 299, f) in the helper: at most 298 bytes per line, longer lines are split. */
 #define AB_MAXSYMLINKS 40    /* the kernel's limit on symlinks in one lookup */
 #define AB_WALK_STEPS  65536 /* components + links in one lookup, a backstop */
-#define AB_ACL_MAX     4096  /* entries; far above what any file system stores */
 #define AB_NAME_MAX    96    /* "byaddr/!0:0:0:0:0:ffff:7f00:1,1023" and the like */
 
 #define AB_SEARCH_CACHE 8 /* directories whose search verdict one evaluation remembers */
-
-/* A result the kernel would not have given: the inode has no ACL, check the mode. */
-#define AB_NO_ACL 1000
 
 /* One evaluation: who, which tree, and the directories already judged for search. */
 struct ab_ctx {
@@ -59,103 +54,6 @@ helper_errno(int e)
 	return e == 127 ? ENXIO : e;
 }
 
-static void
-acl_freep(acl_t *acl)
-{
-	if (*acl != NULL)
-		(void)acl_free(*acl);
-}
-
-/*
- * The kernel's posix_acl_permission() for MAY_EXEC, for a user who does not own the
- * inode.  Entry order does not matter here: a matching named user decides before any
- * group, and every group grant is limited by the same mask.  Returns 0, EACCES, EIO
- * (a malformed ACL, as the kernel says), AB_NO_ACL, or -errno.
- */
-static int
-acl_may_exec(const struct pg_cred *cred, int fd, const struct stat *st)
-{
-	_cleanup_(acl_freep) acl_t acl = NULL;
-	bool user_match = false, user_x = false, group_found = false, group_x = false;
-	bool have_mask = false, mask_x = false, have_other = false, other_x = false;
-	char proc[40];
-	acl_entry_t e;
-	int id = ACL_FIRST_ENTRY;
-
-	/* An O_PATH fd has no xattr calls; its /proc link reaches the same inode. */
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	acl = acl_get_file(proc, ACL_TYPE_ACCESS);
-	if (acl == NULL && (errno == ENOTSUP || errno == ENODATA))
-		return AB_NO_ACL;
-	if (acl == NULL)
-		return errno == ENOENT ? -ENOSYS : -errno; /* no /proc: not "no such tree" */
-
-	for (unsigned n = 0; n < AB_ACL_MAX; n++, id = ACL_NEXT_ENTRY) {
-		acl_tag_t tag;
-		acl_permset_t ps;
-		void *q;
-		bool x, match = false;
-		int r = acl_get_entry(acl, id, &e);
-
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		if (acl_get_tag_type(e, &tag) < 0 || acl_get_permset(e, &ps) < 0)
-			return -errno;
-		r = acl_get_perm(ps, ACL_EXECUTE);
-		if (r < 0)
-			return -errno;
-		x = r == 1;
-		switch (tag) {
-		case ACL_USER_OBJ:
-			break;
-		case ACL_USER:
-		case ACL_GROUP:
-			q = acl_get_qualifier(e);
-			if (q == NULL)
-				return -errno;
-			if (tag == ACL_USER)
-				match = *(uid_t *)q == cred->uid;
-			else
-				match = pg_cred_in_group(cred, *(gid_t *)q);
-			(void)acl_free(q);
-			if (match && tag == ACL_USER) {
-				user_match = true;
-				user_x = x;
-			} else if (match) {
-				group_found = true;
-				group_x = group_x || x;
-			}
-			break;
-		case ACL_GROUP_OBJ:
-			if (pg_cred_in_group(cred, st->st_gid)) {
-				group_found = true;
-				group_x = group_x || x;
-			}
-			break;
-		case ACL_MASK:
-			have_mask = true;
-			mask_x = x;
-			break;
-		case ACL_OTHER:
-			have_other = true;
-			other_x = x;
-			break;
-		default:
-			return EIO;
-		}
-	}
-
-	if (user_match || group_x)
-		return (user_match ? user_x : true) && (!have_mask || mask_x) ? 0 : EACCES;
-	if (group_found)
-		return EACCES;
-	if (!have_other)
-		return EIO;
-	return other_x ? 0 : EACCES;
-}
-
 /*
  * May cred execute (or, for a directory, search) this inode?  The kernel's
  * generic_permission() with access(2)'s credentials: the owner gets the owner bits
@@ -175,9 +73,9 @@ may_exec(const struct pg_cred *cred, int fd, const struct stat *st)
 	if (st->st_uid == cred->uid)
 		return mode & S_IXUSR ? 0 : EACCES;
 	if (mode & S_IRWXG) {
-		int r = acl_may_exec(cred, fd, st);
+		int r = pg_ab_acl_may_exec(cred, fd, st);
 
-		if (r != AB_NO_ACL)
+		if (r != PG_AB_NO_ACL)
 			return r;
 	}
 	if (((mode >> 3) ^ mode) & S_IXOTH && pg_cred_in_group(cred, st->st_gid))
@@ -306,7 +204,7 @@ walk(struct ab_ctx *ctx, const char *relpath, int *ret_fd, struct stat *ret_st)
 			return r;
 		if (strcmp(name, ".") == 0)
 			continue;
-		next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		next = openat(cur, name, PG_O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0)
 			return lookup_errno(errno);
 		if (fstat(next, &next_st) < 0)
@@ -342,7 +240,7 @@ walk(struct ab_ctx *ctx, const char *relpath, int *ret_fd, struct stat *ret_st)
 		pos = 0;
 		if (target[0] == '/') {
 			closep(&cur);
-			cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			cur = open("/", PG_O_PATH | O_DIRECTORY | O_CLOEXEC);
 			if (cur < 0 || fstat(cur, &cur_st) < 0)
 				return -errno;
 		}
@@ -358,7 +256,6 @@ access_x(struct ab_ctx *ctx, const char *name)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
-	struct statvfs sv;
 	int r;
 
 	r = walk(ctx, name, &fd, &st);
@@ -366,9 +263,10 @@ access_x(struct ab_ctx *ctx, const char *name)
 		return r;
 	/* access(2) refuses X_OK on a regular file of a noexec mount, even to root. */
 	if (S_ISREG(st.st_mode)) {
-		if (fstatvfs(fd, &sv) < 0)
+		r = pg_fd_noexec(fd);
+		if (r < 0)
 			return -errno;
-		if (sv.f_flag & ST_NOEXEC)
+		if (r == 1)
 			return EACCES;
 	}
 	return may_exec(ctx->cred, fd, &st);
@@ -491,7 +389,7 @@ pg_authbind_eval(const char *dir, const struct pg_cred *cred, const struct pg_bi
 	bang = b->port >= 512 ? "!" : "";
 
 	/* The helper chdir()s here as root: no check on the directories above it. */
-	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dirfd = open(dir, PG_O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0 || fstat(dirfd, &ctx.dir_st) < 0)
 		return -errno;
 	ctx.dirfd = dirfd;

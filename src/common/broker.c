@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "broker.h"
 #include "clock.h"
 #include "fdpass.h"
@@ -47,7 +48,7 @@ pg_broker_connect(const char *path, int *ret_fd)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = pg_socket(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	/* A stalled daemon must not hang the program that called bind(). */

@@ -12,8 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifndef __linux__
+#include <sys/un.h> /* LOCAL_PEERPID (macOS) */
+#endif
 #include <unistd.h>
 
+#include "compat.h"
 #include "cred.h"
 #include <stdint.h>
 
@@ -106,7 +110,7 @@ pg_cred_for_user(const char *user, const char *group, struct pg_cred *ret, char 
 	if (res != NULL) {
 		gid_t *groups = (gid_t *)c.groups;
 
-		if (getgrouplist(res->pw_name, c.gid, groups, &n) < 0)
+		if (pg_getgrouplist(res->pw_name, c.gid, groups, &n) < 0)
 			return -E2BIG;
 		c.ngroups = (size_t)n;
 		if (ret_name != NULL && (name = strdup(res->pw_name)) == NULL)
@@ -162,6 +166,20 @@ pg_peer_uid(int fd, uid_t *ret)
 	*ret = uc.uid;
 	return 0;
 }
+
+int
+pg_peer_pid(int fd, pid_t *ret)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -errno;
+	if (len != sizeof(uc) || uc.pid <= 0)
+		return -EIO;
+	*ret = uc.pid;
+	return 0;
+}
 #else
 /* macOS and the BSDs (OpenBSD's SO_PEERCRED has another struct: not used). */
 int
@@ -174,5 +192,25 @@ pg_peer_uid(int fd, uid_t *ret)
 		return -errno;
 	*ret = uid;
 	return 0;
+}
+
+int
+pg_peer_pid(int fd, pid_t *ret)
+{
+#ifdef LOCAL_PEERPID
+	pid_t pid = 0;
+	socklen_t len = sizeof(pid);
+
+	if (getsockopt(fd, SOL_LOCAL, LOCAL_PEERPID, &pid, &len) < 0)
+		return -errno;
+	if (pid <= 0)
+		return -EIO;
+	*ret = pid;
+	return 0;
+#else
+	(void)fd;
+	(void)ret;
+	return -EOPNOTSUPP;
+#endif
 }
 #endif

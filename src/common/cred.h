@@ -50,4 +50,10 @@ int pg_lookup_gid(const char *name, gid_t *ret);
  */
 int pg_peer_uid(int fd, uid_t *ret);
 
+/*
+ * The pid of that peer (at connect(), or at listen() seen from the connecting
+ * side): SO_PEERCRED on Linux, LOCAL_PEERPID on macOS.  0 or -errno.
+ */
+int pg_peer_pid(int fd, pid_t *ret);
+
 #endif

@@ -5,8 +5,8 @@
  * by interest, so pg_evloop_mod() needs no memory of what was watched.
  * PG_EV_EXCLUSIVE has no kqueue counterpart and is ignored: every process
  * watching a shared listening socket wakes, and all but one find nothing to
- * accept.  Not built on Linux (evloop-epoll.c is); no macOS or BSD machine
- * compiles it in this project's CI.
+ * accept.  Not built on Linux (evloop-epoll.c is); CI cross-builds it for
+ * macOS (`make macos`), no BSD machine compiles it.
  */
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__DragonFly__) ||                        \
 	defined(__OpenBSD__) || defined(__NetBSD__)

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fdpass.h"
 #include "macro.h"
 
@@ -77,7 +78,7 @@ pg_fdpass_recv_count(int sock, void *buf, size_t size, int flags, int *ret_fd, s
 	ssize_t n;
 	int fd = -1;
 
-	n = RETRY_EINTR(recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC));
+	n = RETRY_EINTR(recvmsg(sock, &msg, flags | PG_MSG_CMSG_CLOEXEC));
 	if (n < 0)
 		return -errno;
 	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
@@ -102,6 +103,9 @@ pg_fdpass_recv_count(int sock, void *buf, size_t size, int flags, int *ret_fd, s
 			(void)close(fd);
 		return -EMSGSIZE;
 	}
+	/* Without MSG_CMSG_CLOEXEC (macOS) the flag comes right after. */
+	if (PG_MSG_CMSG_CLOEXEC == 0 && fd >= 0 && pg_fd_set_flags(fd, 1, 0) < 0)
+		return -errno;
 	*ret_fd = fd;
 	*ret_nfds = total;
 	return n;

@@ -11,7 +11,6 @@
  * byuid lines become address and port ranges (authbind-byuid.c).
  * Library code: returns -errno, never logs.
  */
-#include <acl/libacl.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,10 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/acl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "authbind-acl.h"
 #include "kpolicy-authbind.h"
 #include "macro.h"
 
@@ -97,32 +96,19 @@ has_id(const struct tree *t, uint32_t id)
 	return false;
 }
 
+static void
+add_id_cb(void *t, uint32_t id)
+{
+	add_id(t, id);
+}
+
 /* The owner, group and ACL entries of path (followed): who may see it differently. */
 static void
 add_ids_of(struct tree *t, const char *path, const struct stat *st)
 {
-	acl_t acl;
-	acl_entry_t e;
-	int id = ACL_FIRST_ENTRY;
-
 	add_id(t, st->st_uid);
 	add_id(t, st->st_gid);
-	acl = acl_get_file(path, ACL_TYPE_ACCESS);
-	if (acl == NULL)
-		return;
-	while (acl_get_entry(acl, id, &e) == 1) {
-		acl_tag_t tag;
-		void *q;
-
-		id = ACL_NEXT_ENTRY;
-		if (acl_get_tag_type(e, &tag) < 0 || (tag != ACL_USER && tag != ACL_GROUP))
-			continue;
-		if ((q = acl_get_qualifier(e)) == NULL)
-			continue;
-		add_id(t, tag == ACL_USER ? *(uid_t *)q : *(gid_t *)q);
-		(void)acl_free(q);
-	}
-	(void)acl_free(acl);
+	pg_ab_acl_ids(path, add_id_cb, t);
 }
 
 static void _printf_(4, 5)

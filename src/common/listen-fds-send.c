@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "listen-fds-send.h"
 #include "macro.h"
 
@@ -95,7 +96,7 @@ cloexec_all_from(int first)
 {
 	int r;
 
-	if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+	if (pg_close_range((unsigned)first, ~0U, 1) == 0)
 		return 0;
 	if (errno != ENOSYS && errno != EINVAL)
 		return -errno;
@@ -163,7 +164,7 @@ pg_listen_fds_place(int *fds, size_t n)
 		int target = PG_LISTEN_FDS_START + (int)i;
 
 		/* dup3() without O_CLOEXEC: the one place an fd is meant to survive exec. */
-		if (dup3(tmp[i], target, 0) < 0) {
+		if (pg_dup3(tmp[i], target, 0) < 0) {
 			r = -errno;
 			close_all(fds, i);
 			close_all(tmp, n);

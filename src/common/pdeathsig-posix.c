@@ -19,4 +19,11 @@ pg_parent_death_signal(int sig)
 	(void)sig;
 	return -ENOSYS;
 }
+
+/* FreeBSD's procctl(PROC_REAP_ACQUIRE) would do; not used yet. */
+int
+pg_child_subreaper(void)
+{
+	return -ENOSYS;
+}
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pdeathsig.h - a signal for this process when its parent ends, the platform
- * seam of prctl(PR_SET_PDEATHSIG): pdeathsig-linux.c has it; elsewhere
+ * pdeathsig.h - a signal for this process when its parent ends, and its
+ * orphans for it: the platform seam of prctl(PR_SET_PDEATHSIG) and
+ * PR_SET_CHILD_SUBREAPER.  pdeathsig-linux.c has them; elsewhere
  * (pdeathsig-posix.c) there is no such thing, and launchd or the terminal
  * ends the whole process group instead.  Each file is guarded by #if, as
  * evloop-*.c are.  Library code: returns -errno.
@@ -15,5 +16,12 @@
  * platform has no way, or -errno.
  */
 int pg_parent_death_signal(int sig);
+
+/*
+ * Have this process's orphaned descendants reparented to it rather than to
+ * init (PR_SET_CHILD_SUBREAPER), so that it can stop and reap what a child
+ * left behind.  0, -ENOSYS where the platform has no way, or -errno.
+ */
+int pg_child_subreaper(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "compat.h"
 #include "macro.h"
 #include "sock.h"
 
@@ -35,7 +36,7 @@ pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int 
 	socklen_t len;
 	int type, proto, one = 1;
 
-	if (type_flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+	if (type_flags & ~(PG_SOCK_NONBLOCK | PG_SOCK_CLOEXEC))
 		return -EINVAL;
 	if (opts & ~(PG_SOCK_NO_LISTEN | PG_SOCK_NO_REUSEADDR | PG_SOCK_FREEBIND))
 		return -EINVAL;
@@ -54,7 +55,7 @@ pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int 
 		return -EPROTONOSUPPORT;
 	}
 
-	fd = socket(b->family, type | SOCK_CLOEXEC | type_flags, proto);
+	fd = pg_socket(b->family, type | PG_SOCK_CLOEXEC | type_flags, proto);
 	if (fd < 0)
 		return -errno;
 
@@ -73,11 +74,17 @@ pg_socket_bind_opts(const struct pg_bind *b, int type_flags, unsigned opts, int 
 	if (type == SOCK_STREAM && !(opts & PG_SOCK_NO_REUSEADDR) &&
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		return -errno;
+#ifdef IP_FREEBIND
 	if ((opts & PG_SOCK_FREEBIND) &&
 	    (b->family == AF_INET
 		     ? setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one))
 		     : setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one))) < 0)
 		return -errno;
+#else
+	/* No IP_FREEBIND (macOS): an address that is not configured stays EADDRNOTAVAIL. */
+	if (opts & PG_SOCK_FREEBIND)
+		return -EADDRNOTAVAIL;
+#endif
 
 	len = pg_bind_to_sockaddr(b, &ss);
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)

@@ -21,7 +21,7 @@
  * Create a close-on-exec socket for b and bind it; a TCP socket gets
  * SO_REUSEADDR and is put in the listening state.  IPV6_V6ONLY is always set
  * explicitly (off only for a dual-stack or IPv4-mapped bind), so the result
- * does not depend on net.ipv6.bindv6only.  type_flags may add SOCK_NONBLOCK.
+ * does not depend on net.ipv6.bindv6only.  type_flags may add PG_SOCK_NONBLOCK (compat.h).
  * Returns 0 and a new fd owned by the caller in *ret_fd, or -errno
  * (-EACCES/-EPERM when the kernel refuses the port, -EADDRINUSE, ...).
  */

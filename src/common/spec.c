@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "macro.h"
 #include "spec.h"
 
@@ -85,8 +86,7 @@ pg_parse_uint(const char *s, size_t len, unsigned long max, unsigned long *ret)
 static int
 lookup_service(const char *name, size_t len, enum pg_proto proto, uint16_t *ret)
 {
-	struct servent se, *res = NULL;
-	char nbuf[64], buf[1024];
+	char nbuf[64];
 
 	if (len == 0 || len >= sizeof(nbuf))
 		return -ENOENT;
@@ -97,11 +97,7 @@ lookup_service(const char *name, size_t len, enum pg_proto proto, uint16_t *ret)
 			return -ENOENT;
 	memcpy(nbuf, name, len);
 	nbuf[len] = '\0';
-	if (getservbyname_r(nbuf, pg_proto_name(proto), &se, buf, sizeof(buf), &res) != 0 ||
-	    res == NULL)
-		return -ENOENT;
-	*ret = ntohs((uint16_t)res->s_port);
-	return 0;
+	return pg_service_port(nbuf, pg_proto_name(proto), ret);
 }
 
 /* One port: a number or a service name.  col is the column of s in the spec. */

@@ -20,7 +20,11 @@
 #define PG_WIRE_VERSION 1
 
 /* Default control socket; PORTGATE_SOCKET overrides it for clients. */
-#define PG_WIRE_SOCKET	   "/run/portgate/portgated.sock"
+#ifdef __APPLE__
+#define PG_WIRE_SOCKET "/var/run/portgate/portgated.sock" /* macOS has no /run */
+#else
+#define PG_WIRE_SOCKET "/run/portgate/portgated.sock"
+#endif
 #define PG_WIRE_SOCKET_ENV "PORTGATE_SOCKET"
 
 enum pg_wire_type {

@@ -4,8 +4,8 @@
  * (sd_listen_fds(3)): LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES.
  * Runs inside the server process: no logging, no exit, errno-style returns.
  * Platform seam: listen_fds_platform() is asked when the environment carries
- * no sockets; listen-fds-none.c (return 0) is the only one written: launchd's
- * sockets on macOS are not (issue 12, "macOS for real").
+ * no sockets: launchd's on macOS (listen-fds-darwin.c), none elsewhere
+ * (listen-fds-none.c).
  */
 #include <errno.h>
 #include <fcntl.h>

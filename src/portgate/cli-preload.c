@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli-preload.h"
 #include "cli.h"
 #include "../preload/preload.h"
@@ -34,8 +35,8 @@ cli_find_shim(void)
 			die_errno(EXIT_TEMPFAIL, errno, "find the preload library '%s' (from %s)",
 				  env, PG_PRELOAD_ENV);
 	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+		n = pg_self_exe(self, sizeof(self));
+		slash = n > 0 ? pg_memrchr(self, '/', (size_t)n) : NULL;
 		path = NULL;
 		self[n > 0 ? n : 0] = '\0';
 		if (slash != NULL) {

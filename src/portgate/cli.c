@@ -15,8 +15,7 @@
 #include "cli.h"
 #include "osrule.h"
 
-static void
-vmsg(const char *fmt, va_list ap, int err)
+_printf_(1, 0) static void vmsg(const char *fmt, va_list ap, int err)
 {
 	fprintf(stderr, "portgate: ");
 	vfprintf(stderr, fmt, ap);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "../preload/preload.h"
 #include "broker.h"
 #include "cli-preload.h"
@@ -116,7 +117,7 @@ login_env(const struct privdrop_target *t)
 		if (v != NULL && (saved[i] = strdup(v)) == NULL)
 			die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
 	}
-	if (clearenv() != 0)
+	if (pg_clearenv() != 0)
 		die(EXIT_TEMPFAIL, "clear the environment");
 	xsetenv("PATH", EXEC_SAFE_PATH);
 	if (t->name != NULL) {
@@ -136,10 +137,10 @@ login_env(const struct privdrop_target *t)
 static void
 preload_env(const char *shim, const struct exec_options *o)
 {
-	_cleanup_free_ char *v = cli_preload_value(getenv("LD_PRELOAD"), shim);
+	_cleanup_free_ char *v = cli_preload_value(getenv(PG_PRELOAD_VAR), shim);
 	char levels[16];
 
-	xsetenv("LD_PRELOAD", v);
+	xsetenv(PG_PRELOAD_VAR, v);
 	xsetenv(PG_PRELOAD_ENV, shim);
 	if (o->depth == 0)
 		xsetenv(PG_PRELOAD_LEVELS_ENV, PG_PRELOAD_DEEP);

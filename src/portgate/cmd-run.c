@@ -16,10 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "broker.h"
 #include "cli-bind.h"
 #include "cli-preload.h"
@@ -80,7 +80,7 @@ struct env {
 static void *
 xreallocarray(void *p, size_t n, size_t size)
 {
-	void *q = reallocarray(p, n, size);
+	void *q = pg_reallocarray(p, n, size);
 
 	if (q == NULL)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
@@ -210,7 +210,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 	int c;
 
 	opterr = 0;
-	keeper_options_init(&o->keeper);
+	keeper_options_init(&o->keeper, "run");
 	while ((c = getopt_long(argc, argv, "+:hu:E:l:", opts, NULL)) != -1) {
 		if (keeper_parse_option(&o->keeper, c, optarg))
 			continue;
@@ -250,7 +250,7 @@ parse_options(int argc, char **argv, struct run_options *o)
 			usage_die("run", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	keeper_check_options(&o->keeper);
+	keeper_check_options(&o->keeper, o->adopt);
 	if (optind >= argc)
 		usage_die("run", "missing PROG: give it after '--'");
 	o->argv = argv + optind;
@@ -332,9 +332,8 @@ describe_inherited(struct run_socket *s)
 	char buf[PG_BIND_STRLEN], *text;
 	int proto = 0, v6only = 0;
 
-	olen = sizeof(proto);
 	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    getsockopt(s->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &olen) == 0 &&
+	    pg_sock_protocol(s->fd, &proto) == 0 &&
 	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
 		olen = sizeof(v6only);
 		if (ss.ss_family == AF_INET6)
@@ -414,13 +413,13 @@ static void
 adopt_env(struct env *e, const struct run_options *o, size_t nsocks)
 {
 	_cleanup_free_ char *shim = cli_find_shim(), *preload = NULL, *held = NULL;
-	const char *old = o->user != NULL ? NULL : getenv("LD_PRELOAD");
+	const char *old = o->user != NULL ? NULL : getenv(PG_PRELOAD_VAR);
 	char *p;
 
 	if (access(shim, R_OK) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "--adopt: the preload library '%s'", shim);
 	preload = cli_preload_value(old, shim);
-	env_set(e, "LD_PRELOAD", preload);
+	env_set(e, PG_PRELOAD_VAR, preload);
 	env_set(e, PG_PRELOAD_ENV, shim);
 	env_set(e, PG_PRELOAD_LEVELS_ENV, PG_PRELOAD_DEEP);
 	/* "3,4,...": the sockets sit at fds 3.. (pg_listen_fds_place()). */
@@ -492,7 +491,7 @@ cmd_run(int argc, char **argv)
 
 	if (root && o.user != NULL)
 		privdrop_become(&t, who);
-	if (o.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (o.no_new_privs && pg_set_no_new_privs() < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "set no_new_privs");
 	build_env(&env, &o, &t);
 

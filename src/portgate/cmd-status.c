@@ -25,7 +25,8 @@ struct status {
 	size_t nerrors, nrules, nfiles;
 	const char *authbind_dir; /* the tree read, or NULL */
 
-	int kernel_r; /* of pg_bpf_status: 0 loaded, -ENOENT, -EPERM/-EACCES, other */
+	int kernel_r; /* of pg_bpf_status: 0 loaded, -ENOENT, -EPERM/-EACCES, -EOPNOTSUPP
+			 (no kernel path on this system: bpf-loader-none.c), other */
 	bool bind4, bind6;
 	char cgroup[4096]; /* its path, or "cgroup id N" */
 	bool all_programs; /* attached at the cgroup2 root */
@@ -116,6 +117,9 @@ print_kernel(const struct status *s, const char *pin_dir)
 		       "program)\n");
 	else if (s->kernel_r == -EPERM || s->kernel_r == -EACCES)
 		printf("kernel: cannot tell without root (run 'sudo portgate status')\n");
+	else if (s->kernel_r == -EOPNOTSUPP)
+		printf("kernel: none on this system (the kernel path is Linux-only: eBPF cgroup "
+		       "hooks)\n");
 	else if (s->kernel_r < 0)
 		printf("kernel: cannot read what is pinned in %s: %s\n", pin_dir,
 		       strerror(-s->kernel_r));
@@ -179,7 +183,7 @@ print_text(const struct status *s, const char *pin_dir)
 	       kernel_stale(s) ? " (the kernel with an older policy)" : "");
 }
 
-/* "ok", "errors", "unreadable"; "loaded", "not-loaded", "unknown" (no root), "error"... */
+/* "ok", "errors", "unreadable"; "loaded", "not-loaded", "unknown" (no root), "none", "error"... */
 static const char *
 policy_state(const struct status *s)
 {
@@ -195,6 +199,8 @@ kernel_state(const struct status *s)
 		return "not-loaded";
 	if (s->kernel_r == -EPERM || s->kernel_r == -EACCES)
 		return "unknown";
+	if (s->kernel_r == -EOPNOTSUPP)
+		return "none";
 	return "error";
 }
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cli.h"
 #include "fileio.h"
 #include "listen-fds-send.h"
@@ -28,7 +29,7 @@
 void *
 unit_xreallocarray(void *p, size_t n, size_t size)
 {
-	void *q = reallocarray(p, n, size);
+	void *q = pg_reallocarray(p, n, size);
 
 	if (q == NULL)
 		die_errno(EXIT_TEMPFAIL, ENOMEM, "unit: allocate memory");
@@ -369,7 +370,7 @@ unit_self_path(void)
 {
 	static char buf[PATH_MAX];
 
-	if (realpath("/proc/self/exe", buf) == NULL)
+	if (pg_self_exe(buf, sizeof(buf)) < 0)
 		return "/usr/local/bin/portgate";
 	return buf;
 }

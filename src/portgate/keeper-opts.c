@@ -2,8 +2,8 @@
 /*
  * keeper-opts.c - the options of `portgate run --keep` (--restart,
  * --restart-delay, --stop-signal, --stop-timeout, --ready, --ready-timeout)
- * and the signal names the keeper reads and logs.  CLI code: a bad value is
- * a usage error of `run`.
+ * and the signal names the keeper reads and logs, for `run` and `proxy`.
+ * CLI code: a bad value is a usage error of the command.
  */
 #include <errno.h>
 #include <math.h>
@@ -41,7 +41,7 @@ keeper_signame(int sig, char buf[static 16])
 }
 
 static uint64_t
-parse_seconds(const char *opt, const char *arg, double min)
+parse_seconds(const char *cmd, const char *opt, const char *arg, double min)
 {
 	char *end;
 	double d;
@@ -50,13 +50,13 @@ parse_seconds(const char *opt, const char *arg, double min)
 	d = strtod(arg, &end);
 	if (errno != 0 || end == arg || *end != '\0' || !isfinite(d) || d < min ||
 	    d > KEEP_SECONDS_MAX)
-		usage_die("run", "bad %s '%s': expected seconds, %g to %g", opt, arg, min,
+		usage_die(cmd, "bad %s '%s': expected seconds, %g to %g", opt, arg, min,
 			  KEEP_SECONDS_MAX);
 	return (uint64_t)(d * (double)USEC + 0.5);
 }
 
 static int
-parse_signal(const char *arg)
+parse_signal(const char *cmd, const char *arg)
 {
 	const char *name = strncasecmp(arg, "SIG", 3) == 0 ? arg + 3 : arg;
 	char *end;
@@ -68,14 +68,15 @@ parse_signal(const char *arg)
 	n = strtol(arg, &end, 10);
 	if (end != arg && *end == '\0' && n > 0 && n < NSIG)
 		return (int)n;
-	usage_die("run", "bad --stop-signal '%s': expected a name (TERM, QUIT, INT...) or a number",
+	usage_die(cmd, "bad --stop-signal '%s': expected a name (TERM, QUIT, INT...) or a number",
 		  arg);
 }
 
 void
-keeper_options_init(struct keeper_options *o)
+keeper_options_init(struct keeper_options *o, const char *cmd)
 {
 	*o = (struct keeper_options){
+		.cmd = cmd,
 		.restart = KEEP_RESTART_ON_FAILURE,
 		.restart_delay_us = USEC / 10,
 		.stop_signal = SIGTERM,
@@ -106,37 +107,45 @@ keeper_parse_option(struct keeper_options *o, int c, const char *arg)
 			if (strcmp(arg, keeper_restart_names[i]) == 0)
 				break;
 		if (i == nitems(keeper_restart_names))
-			usage_die("run", "bad --restart '%s': expected no, on-failure or always",
+			usage_die(o->cmd, "bad --restart '%s': expected no, on-failure or always",
 				  arg);
 		o->restart = (enum keeper_restart)i;
 		break;
 	case KEEP_OPT_RESTART_DELAY:
-		o->restart_delay_us = parse_seconds("--restart-delay", arg, 0.001);
+		o->restart_delay_us = parse_seconds(o->cmd, "--restart-delay", arg, 0.001);
 		break;
 	case KEEP_OPT_STOP_SIGNAL:
-		o->stop_signal = parse_signal(arg);
+		o->stop_signal = parse_signal(o->cmd, arg);
 		break;
 	case KEEP_OPT_STOP_TIMEOUT:
-		o->stop_timeout_us = parse_seconds("--stop-timeout", arg, 0);
+		o->stop_timeout_us = parse_seconds(o->cmd, "--stop-timeout", arg, 0);
 		break;
 	case KEEP_OPT_READY:
-		o->ready_notify = strcmp(arg, "notify") == 0;
-		if (!o->ready_notify && strcmp(arg, "adopt") == 0)
-			usage_die("run",
-				  "--ready=adopt is not there yet: use --ready=notify or SECONDS");
-		if (!o->ready_notify)
-			o->ready_after_us = parse_seconds("--ready", arg, 0);
+		o->ready_given = true;
+		if (strcmp(arg, "notify") == 0) {
+			o->ready = KEEP_READY_NOTIFY;
+		} else if (strcmp(arg, "adopt") == 0) {
+			o->ready = KEEP_READY_ADOPT;
+		} else {
+			o->ready = KEEP_READY_SECONDS;
+			o->ready_after_us = parse_seconds(o->cmd, "--ready", arg, 0);
+		}
 		break;
 	case KEEP_OPT_READY_TIMEOUT:
-		o->ready_timeout_us = parse_seconds("--ready-timeout", arg, 0.001);
+		o->ready_timeout_us = parse_seconds(o->cmd, "--ready-timeout", arg, 0.001);
 		break;
 	}
 	return true;
 }
 
 void
-keeper_check_options(const struct keeper_options *o)
+keeper_check_options(struct keeper_options *o, bool adopt)
 {
 	if (!o->keep && o->first != NULL)
-		usage_die("run", "%s needs --keep", o->first);
+		usage_die(o->cmd, "%s needs --keep", o->first);
+	if (o->ready == KEEP_READY_ADOPT && !adopt)
+		usage_die(o->cmd, "--ready=adopt needs --adopt: only the shim can tell what PROG "
+				  "adopted");
+	if (adopt && !o->ready_given)
+		o->ready = KEEP_READY_ADOPT;
 }

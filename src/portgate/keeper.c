@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * keeper.c - `portgate run --keep`: portgate stays the parent ("keeper") of
- * PROG for the life of the service.  It holds the listening sockets, so a
- * connection that comes while PROG is down waits in the backlog and nobody
- * else can bind the port; it starts PROG again when it ends (--restart, with
- * a doubling back-off), replaces it on SIGHUP once the new one is ready
- * (--ready), and stops it on SIGTERM/SIGINT.  One event loop (evloop.h) over
- * the signals (sigsource.h) and the notify socket (notify-recv.h); children
- * are reaped there.  Runs as the user of -u: it needs no privilege to hold
- * fds and fork.  Logs one line per event to stderr.
+ * keeper.c - `portgate run --keep` (and the keeper that `portgate proxy
+ * --keep` forks): portgate stays the parent ("keeper") of PROG for the life
+ * of the service.  It holds the listening sockets, so a connection that comes
+ * while PROG is down waits in the backlog and nobody else can bind the port;
+ * it starts PROG again when it ends (--restart, with a doubling back-off),
+ * replaces it on SIGHUP once the new one is ready (--ready: after some
+ * seconds, on READY=1, or once the shim says it adopted every socket), and
+ * stops it on SIGTERM/SIGINT.  One event loop (evloop.h) over the signals
+ * (sigsource.h) and the notify socket (notify-recv.h); children are reaped
+ * there, and started and stopped by keeper-child.c.  Runs as the user of -u:
+ * it needs no privilege to hold fds and fork.  Logs one line per event to
+ * stderr.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,161 +26,12 @@
 #include "cli.h"
 #include "clock.h"
 #include "evloop.h"
-#include "keeper.h"
+#include "keeper-impl.h"
 #include "listen-fds-send.h"
 #include "notify-recv.h"
 #include "pdeathsig.h"
 #include "sigsource.h"
-
-extern char **environ;
-
-#define USEC		  1000000ULL
-#define KEEP_DELAY_CAP_US (30 * USEC) /* the back-off stops doubling here */
-#define KEEP_RESET_US	  (10 * USEC) /* a run this long resets the back-off */
-#define KEEP_NOTIFY_BURST 64	      /* notify messages read per wakeup */
-#define KEEP_IGNORED_LOGS 10	      /* messages from strangers logged, then every 1000th */
-
-struct child {
-	pid_t pid;	   /* 0: none */
-	uint64_t started;  /* pg_now_us() at fork */
-	uint64_t deadline; /* ready-by for next, SIGKILL-at for a stopping one; 0: none */
-};
-
-struct keeper {
-	const struct keeper_options *o;
-	char **argv;
-	char **envp;
-	size_t nfds;
-	char listen_pid[32]; /* "LISTEN_PID=N", completed in each child */
-	char notify_env[sizeof("NOTIFY_SOCKET=") + PG_NOTIFY_ADDR_MAX];
-	struct pg_sigsource *sig;
-	sigset_t mask; /* the signals sig takes */
-	int evfd, notify_fd;
-	pid_t self;
-	struct child cur;  /* the PROG that serves */
-	struct child next; /* the one started by SIGHUP, until it is ready */
-	struct child *old; /* stopping: the stop signal sent, SIGKILL at deadline */
-	size_t nold;
-	uint64_t restart_at; /* start cur then; 0: no restart pending */
-	uint64_t delay;	     /* the next back-off */
-	pid_t final_pid;     /* stopping: the PROG whose status is ours */
-	bool stopping;	     /* SIGTERM/SIGINT came */
-	bool done;	     /* PROG ended and is not restarted */
-	int status;
-	unsigned long ignored;
-};
-
-/* "exited with status N" or "was killed by signal N (SIGX)". */
-static const char *
-describe(int st, char buf[static 64])
-{
-	char name[16];
-
-	if (WIFEXITED(st))
-		(void)snprintf(buf, 64, "exited with status %d", WEXITSTATUS(st));
-	else if (WIFSIGNALED(st))
-		(void)snprintf(buf, 64, "was killed by %s%s", keeper_signame(WTERMSIG(st), name),
-			       WCOREDUMP(st) ? " (core dumped)" : "");
-	else
-		(void)snprintf(buf, 64, "ended (wait status %#x)", (unsigned)st);
-	return buf;
-}
-
-/* PROG's exit status as ours: its own, or 128 + N for signal N, as a shell says it. */
-static int
-exit_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	if (WIFSIGNALED(st))
-		return 128 + WTERMSIG(st);
-	return EXIT_TEMPFAIL;
-}
-
-static double
-secs(uint64_t us)
-{
-	return (double)us / (double)USEC;
-}
-
-/* In the child, after fork(): never returns. */
-_noreturn_ static void
-child_fail(int code, int err, const char *what, const char *prog)
-{
-	warnx("keep: %s '%s': %s", what, prog, strerror(err));
-	_exit(code);
-}
-
-_noreturn_ static void
-child_exec(struct keeper *k)
-{
-	char digits[24], *p = digits + sizeof(digits);
-	unsigned long pid = (unsigned long)getpid();
-	int r;
-
-	/* The keeper ends (even by SIGKILL) → PROG gets SIGTERM; it may be gone already. */
-	r = pg_parent_death_signal(SIGTERM);
-	if (r < 0 && r != -ENOSYS)
-		child_fail(EXIT_TEMPFAIL, -r, "set the parent-death signal for", k->argv[0]);
-	if (getppid() != k->self)
-		_exit(EXIT_TEMPFAIL);
-	/* A stop signal sent before this point is pending, and is delivered now. */
-	(void)pg_sigsource_detach(k->sig, NULL);
-	for (size_t i = 0; i < k->nfds; i++)
-		if (fcntl(PG_LISTEN_FDS_START + (int)i, F_SETFD, 0) < 0)
-			child_fail(EXIT_TEMPFAIL, errno, "hand the sockets to", k->argv[0]);
-	/* LISTEN_PID is this child's pid, written into the environment built for it. */
-	*--p = '\0';
-	do
-		*--p = (char)('0' + pid % 10);
-	while ((pid /= 10) > 0);
-	(void)snprintf(k->listen_pid, sizeof(k->listen_pid), "LISTEN_PID=%s", p);
-	environ = k->envp;
-	execvp(k->argv[0], k->argv);
-	child_fail(errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC, errno, "exec",
-		   k->argv[0]);
-}
-
-/* Fork PROG into c: 0, or -errno (logged) when fork() failed. */
-static int
-start_prog(struct keeper *k, struct child *c)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		int r = -errno;
-
-		warnx("keep: fork for '%s': %s", k->argv[0], strerror(-r));
-		return r;
-	}
-	if (pid == 0)
-		child_exec(k);
-	*c = (struct child){ .pid = pid, .started = pg_now_us() };
-	if (cli.verbose)
-		warnx("keep: started '%s' as pid %d", k->argv[0], (int)pid);
-	return 0;
-}
-
-/* Send c the stop signal; it joins the stopping ones, SIGKILL after --stop-timeout. */
-static void
-stop_prog(struct keeper *k, struct child *c)
-{
-	struct child *old;
-
-	if (c->pid <= 0)
-		return;
-	(void)kill(c->pid, k->o->stop_signal);
-	old = reallocarray(k->old, k->nold + 1, sizeof(*k->old));
-	if (old == NULL) {
-		/* Cannot keep track of it: end it now rather than let it linger. */
-		(void)kill(c->pid, SIGKILL);
-	} else {
-		k->old = old;
-		k->old[k->nold] = *c;
-		k->old[k->nold++].deadline = pg_now_us() + k->o->stop_timeout_us;
-	}
-	c->pid = 0;
-}
+#include "../preload/adopt.h"
 
 static void
 schedule_restart(struct keeper *k, uint64_t now)
@@ -201,7 +55,7 @@ promote(struct keeper *k, const char *how)
 		      keeper_signame(k->o->stop_signal, name));
 	else
 		warnx("keep: new PROG pid %d is ready (%s)", (int)k->next.pid, how);
-	stop_prog(k, &k->cur);
+	keeper_stop_prog(k, &k->cur);
 	k->cur = k->next;
 	k->cur.deadline = 0;
 	k->next.pid = 0;
@@ -216,7 +70,7 @@ cur_ended(struct keeper *k, int st, uint64_t now)
 	bool failed = !WIFEXITED(st) || WEXITSTATUS(st) != 0;
 	char how[64];
 
-	describe(st, how);
+	keeper_describe(st, how);
 	k->cur.pid = 0;
 	if (k->next.pid > 0) {
 		warnx("keep: PROG pid %d %s during a replacement; the new pid %d serves now",
@@ -229,7 +83,7 @@ cur_ended(struct keeper *k, int st, uint64_t now)
 	if (k->o->restart == KEEP_RESTART_NO ||
 	    (k->o->restart == KEEP_RESTART_ON_FAILURE && !failed)) {
 		k->done = true;
-		k->status = exit_code(st);
+		k->status = keeper_exit_code(st);
 		warnx("keep: PROG pid %d %s after %.1f s; not restarting (--restart %s); exiting "
 		      "%d",
 		      (int)pid, how, secs(ran), policy, k->status);
@@ -246,30 +100,38 @@ static void
 reap(struct keeper *k)
 {
 	char how[64];
+	bool prog_ended = false;
 	pid_t pid;
 	int st;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (pid == k->final_pid)
-			k->status = exit_code(st);
+			k->status = keeper_exit_code(st);
 		if (pid == k->cur.pid) {
 			cur_ended(k, st, pg_now_us());
+			prog_ended = true;
 			continue;
 		}
 		if (pid == k->next.pid) {
 			warnx("keep: new PROG pid %d %s before it was ready; pid %d keeps serving",
-			      (int)pid, describe(st, how), (int)k->cur.pid);
+			      (int)pid, keeper_describe(st, how), (int)k->cur.pid);
 			k->next.pid = 0;
+			prog_ended = true;
 			continue;
 		}
 		for (size_t i = 0; i < k->nold; i++) {
 			if (k->old[i].pid != pid)
 				continue;
-			warnx("keep: stopped PROG pid %d %s", (int)pid, describe(st, how));
+			warnx("keep: stopped %s pid %d %s",
+			      k->old[i].orphan ? "the left-behind" : "PROG", (int)pid,
+			      keeper_describe(st, how));
+			prog_ended = prog_ended || !k->old[i].orphan;
 			k->old[i] = k->old[--k->nold];
 			break;
 		}
 	}
+	if (prog_ended)
+		keeper_stop_orphans(k);
 }
 
 static void
@@ -288,21 +150,29 @@ on_hup(struct keeper *k)
 	}
 	if (k->cur.pid == 0) {
 		k->restart_at = 0;
-		if (start_prog(k, &k->cur) < 0)
+		if (keeper_start_prog(k, &k->cur) < 0)
 			schedule_restart(k, pg_now_us());
 		else
 			warnx("keep: SIGHUP: no PROG was running; started pid %d", (int)k->cur.pid);
 		return;
 	}
-	if (start_prog(k, &k->next) < 0)
+	k->nadopted = 0;
+	if (k->adopted != NULL)
+		memset(k->adopted, 0, k->nfds * sizeof(*k->adopted));
+	if (keeper_start_prog(k, &k->next) < 0)
 		return;
 	now = pg_now_us();
-	k->next.deadline =
-		now + (k->o->ready_notify ? k->o->ready_timeout_us : k->o->ready_after_us);
-	if (k->o->ready_notify)
+	k->next.deadline = now + (k->o->ready != KEEP_READY_SECONDS ? k->o->ready_timeout_us
+								    : k->o->ready_after_us);
+	if (k->o->ready == KEEP_READY_NOTIFY)
 		warnx("keep: SIGHUP: started pid %d to replace pid %d; waiting up to %g s for its "
 		      "READY=1",
 		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_timeout_us));
+	else if (k->o->ready == KEEP_READY_ADOPT)
+		warnx("keep: SIGHUP: started pid %d to replace pid %d; waiting up to %g s for it "
+		      "to adopt and listen on %zu socket%s",
+		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_timeout_us), k->nfds,
+		      k->nfds == 1 ? "" : "s");
 	else
 		warnx("keep: SIGHUP: started pid %d to replace pid %d once it has run %g s",
 		      (int)k->next.pid, (int)k->cur.pid, secs(k->o->ready_after_us));
@@ -325,8 +195,8 @@ on_stop(struct keeper *k, int sig)
 		      (int)k->cur.pid, keeper_signame(k->o->stop_signal, stop));
 	else if (!k->done)
 		k->status = 128 + sig;
-	stop_prog(k, &k->cur);
-	stop_prog(k, &k->next);
+	keeper_stop_prog(k, &k->cur);
+	keeper_stop_prog(k, &k->next);
 }
 
 static void
@@ -359,6 +229,38 @@ has_line(const char *msg, const char *line)
 	}
 }
 
+/*
+ * --ready=adopt: count each "ADOPTED=FD" line of the new PROG, FD one of the
+ * held sockets (3..), once; all of them: it is ready.
+ */
+static void
+count_adopted(struct keeper *k, const char *msg)
+{
+	char how[96];
+	size_t m = strlen(PG_ADOPT_MSG);
+
+	for (const char *p = msg; p != NULL; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+		char *end;
+		long fd;
+
+		if (strncmp(p, PG_ADOPT_MSG, m) != 0)
+			continue;
+		errno = 0;
+		fd = strtol(p + m, &end, 10);
+		if (errno == 0 && end != p + m && (*end == '\n' || *end == '\0') &&
+		    fd >= PG_LISTEN_FDS_START && fd < PG_LISTEN_FDS_START + (long)k->nfds &&
+		    !k->adopted[fd - PG_LISTEN_FDS_START]) {
+			k->adopted[fd - PG_LISTEN_FDS_START] = true;
+			k->nadopted++;
+		}
+	}
+	if (k->nadopted == k->nfds) {
+		(void)snprintf(how, sizeof(how), "adopted and listening on %zu of %zu socket%s",
+			       k->nadopted, k->nfds, k->nfds == 1 ? "" : "s");
+		promote(k, how);
+	}
+}
+
 static void
 on_notify(struct keeper *k)
 {
@@ -377,7 +279,9 @@ on_notify(struct keeper *k)
 			return;
 		}
 		if (pid > 0 && pid == k->next.pid) {
-			if (has_line(buf, "READY=1"))
+			if (k->o->ready == KEEP_READY_ADOPT)
+				count_adopted(k, buf);
+			else if (has_line(buf, "READY=1"))
 				promote(k, "READY=1");
 			continue;
 		}
@@ -404,15 +308,21 @@ run_timers(struct keeper *k, uint64_t now)
 
 	if (k->restart_at != 0 && now >= k->restart_at && !k->stopping && !k->done) {
 		k->restart_at = 0;
-		if (start_prog(k, &k->cur) < 0)
+		if (keeper_start_prog(k, &k->cur) < 0)
 			schedule_restart(k, now);
 	}
 	if (k->next.pid > 0 && now >= k->next.deadline) {
-		if (k->o->ready_notify) {
+		if (k->o->ready == KEEP_READY_NOTIFY) {
 			warnx("keep: new PROG pid %d sent no READY=1 within %g s; stopping it, pid "
 			      "%d keeps serving",
 			      (int)k->next.pid, secs(k->o->ready_timeout_us), (int)k->cur.pid);
-			stop_prog(k, &k->next);
+			keeper_stop_prog(k, &k->next);
+		} else if (k->o->ready == KEEP_READY_ADOPT) {
+			warnx("keep: new PROG pid %d adopted and listened on %zu of %zu socket%s "
+			      "within %g s; stopping it, pid %d keeps serving",
+			      (int)k->next.pid, k->nadopted, k->nfds, k->nfds == 1 ? "" : "s",
+			      secs(k->o->ready_timeout_us), (int)k->cur.pid);
+			keeper_stop_prog(k, &k->next);
 		} else {
 			char how[64];
 
@@ -453,64 +363,34 @@ next_timeout(const struct keeper *k, uint64_t now)
 	return t > 60000 ? 60000 : (int)t;
 }
 
-/* PROG's environment: envp without LISTEN_PID and NOTIFY_SOCKET, then ours. */
-static int
-build_env(struct keeper *k, char **envp)
-{
-	size_t n = 0, m = 0;
-
-	while (envp[n] != NULL)
-		n++;
-	k->envp = calloc(n + 3, sizeof(*k->envp));
-	if (k->envp == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(envp[i], "LISTEN_PID=", 11) != 0 &&
-		    strncmp(envp[i], "NOTIFY_SOCKET=", 14) != 0)
-			k->envp[m++] = envp[i];
-	k->envp[m++] = k->listen_pid;
-	if (k->notify_fd >= 0)
-		k->envp[m++] = k->notify_env;
-	return 0;
-}
-
-/*
- * Close every fd from first on: what portgate inherited is not the keeper's
- * to hold for the life of the service (a pipe of whoever started it, say).
- */
-static void
-close_from(int first)
-{
-	long max;
-
-	if (close_range((unsigned)first, ~0U, 0) == 0)
-		return;
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (long fd = first; fd < max; fd++)
-		(void)close((int)fd);
-}
-
 static int
 keeper_setup(struct keeper *k, char **envp)
 {
-	char addr[PG_NOTIFY_ADDR_MAX];
 	sigset_t *mask = &k->mask;
 	int r;
 
-	close_from(PG_LISTEN_FDS_START + (int)k->nfds);
+	keeper_close_from(PG_LISTEN_FDS_START + (int)k->nfds);
+	r = pg_child_subreaper();
+	if (r < 0 && r != -ENOSYS)
+		return r;
 	/* The sockets stay ours; each child clears close-on-exec on its copies. */
 	for (size_t i = 0; i < k->nfds; i++)
 		if (fcntl(PG_LISTEN_FDS_START + (int)i, F_SETFD, FD_CLOEXEC) < 0)
 			return -errno;
-	if (k->o->ready_notify) {
-		k->notify_fd = pg_notify_listen(addr);
+	if (k->o->ready != KEEP_READY_SECONDS) {
+		k->notify_fd = pg_notify_listen(k->notify_addr);
 		if (k->notify_fd < 0)
 			return k->notify_fd;
-		(void)snprintf(k->notify_env, sizeof(k->notify_env), "NOTIFY_SOCKET=%s", addr);
+		if (k->o->ready == KEEP_READY_NOTIFY)
+			(void)snprintf(k->notify_env, sizeof(k->notify_env), "NOTIFY_SOCKET=%s",
+				       k->notify_addr);
 	}
-	r = build_env(k, envp);
+	if (k->o->ready == KEEP_READY_ADOPT) {
+		k->adopted = calloc(k->nfds, sizeof(*k->adopted));
+		if (k->adopted == NULL)
+			return -ENOMEM;
+	}
+	r = keeper_build_env(k, envp);
 	if (r < 0)
 		return r;
 	sigemptyset(mask);
@@ -546,7 +426,7 @@ keeper_run(const struct keeper_options *o, size_t nfds, char **argv, char **envp
 	r = keeper_setup(&k, envp);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "keep: set up the keeper for '%s'", argv[0]);
-	if (start_prog(&k, &k.cur) < 0)
+	if (keeper_start_prog(&k, &k.cur) < 0)
 		schedule_restart(&k, pg_now_us());
 
 	while (!((k.stopping || k.done) && k.cur.pid == 0 && k.next.pid == 0 && k.nold == 0)) {
@@ -580,6 +460,7 @@ keeper_run(const struct keeper_options *o, size_t nfds, char **argv, char **envp
 	for (size_t i = 0; i < nfds; i++)
 		(void)close(PG_LISTEN_FDS_START + (int)i);
 	free(k.old);
+	free(k.adopted);
 	free(k.envp);
 	return k.status;
 }

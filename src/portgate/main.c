@@ -36,12 +36,15 @@ const struct command commands[] = {
 	  "[--to unix:PATH|tcp:HOST:PORT|"
 	  "udp:HOST:PORT|unix-dgram:PATH] [--proxy-protocol v1|v2] [--max-connections N] "
 	  "[--idle-timeout S] [--connect-timeout S] [--drain-timeout S] [--udp-idle-timeout S] "
-	  "[--workers N] [--copy] [-u USER] [--login-shell] [-- PROG [ARGS...]]",
+	  "[--workers N] [--copy] [-u USER] [--login-shell] [--keep [--restart "
+	  "no|on-failure|always] "
+	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|S] "
+	  "[--ready-timeout S]] [-- PROG [ARGS...]]",
 	  "forward connections from privileged sockets to a local backend" },
 	{ "run", cmd_run,
 	  "run [-u USER[:GROUP]] [--no-new-privs] [-E VAR[=VAL]] [--launchd NAME]... "
 	  "-l SPEC... [--fdname NAME]... [--adopt] [--keep [--restart no|on-failure|always] "
-	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|S] "
+	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|adopt|S] "
 	  "[--ready-timeout S]] -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
 	{ "status", cmd_status, "status [--pin-dir DIR] [--json]",

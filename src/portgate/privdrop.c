@@ -6,15 +6,14 @@
  */
 #include <errno.h>
 #include <grp.h>
-#include <linux/capability.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "compat.h"
 #include "privdrop.h"
 
 static char *
@@ -62,20 +61,6 @@ gid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static bool
-have_capabilities(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
-
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return true; /* cannot tell: assume the worst */
-	for (size_t i = 0; i < nitems(data); i++)
-		if (data[i].effective != 0 || data[i].permitted != 0)
-			return true;
-	return false;
-}
-
 /* Check that the drop took, rather than trusting the return values. */
 static void
 verify_privileges(const struct privdrop_target *t, const char *who)
@@ -86,9 +71,9 @@ verify_privileges(const struct privdrop_target *t, const char *who)
 	gid_t rg, eg, sg;
 	int n;
 
-	if (getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
+	if (pg_getresuid(&ru, &eu, &su) < 0 || ru != c->uid || eu != c->uid || su != c->uid)
 		die(EXIT_TEMPFAIL, "drop privileges to '%s': the user ids did not change", who);
-	if (getresgid(&rg, &eg, &sg) < 0 || rg != c->gid || eg != c->gid || sg != c->gid)
+	if (pg_getresgid(&rg, &eg, &sg) < 0 || rg != c->gid || eg != c->gid || sg != c->gid)
 		die(EXIT_TEMPFAIL, "drop privileges to '%s': the group ids did not change", who);
 	n = getgroups(PG_CRED_MAX_GROUPS, got);
 	memcpy(want, c->groups, c->ngroups * sizeof(gid_t));
@@ -101,7 +86,7 @@ verify_privileges(const struct privdrop_target *t, const char *who)
 	if (c->uid != 0) {
 		if (setuid(0) == 0)
 			die(EXIT_TEMPFAIL, "drop privileges to '%s': root could be regained", who);
-		if (have_capabilities())
+		if (privdrop_have_capabilities())
 			die(EXIT_TEMPFAIL,
 			    "drop privileges to '%s': capabilities survived the change of user "
 			    "(are securebits set?)",
@@ -117,10 +102,10 @@ privdrop_become(const struct privdrop_target *t, const char *who)
 
 	if (setgroups(c->ngroups, c->groups) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the groups", who);
-	if (setresgid(c->gid, c->gid, c->gid) < 0)
+	if (pg_setresgid(c->gid) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the group id %u", who,
 			  (unsigned)c->gid);
-	if (setresuid(c->uid, c->uid, c->uid) < 0)
+	if (pg_setresuid(c->uid) < 0)
 		die_errno(EXIT_TEMPFAIL, errno, "drop privileges to '%s': set the user id %u", who,
 			  (unsigned)c->uid);
 	verify_privileges(t, who);

@@ -8,6 +8,8 @@
 #ifndef PG_PRIVDROP_H
 #define PG_PRIVDROP_H
 
+#include <stdbool.h>
+
 #include "cred.h"
 
 struct privdrop_target {
@@ -25,5 +27,13 @@ void privdrop_resolve(const char *cmd, const char *arg, struct privdrop_target *
 
 /* Become t for good and verify it; who names it in messages.  Exits 111 on failure. */
 void privdrop_become(const struct privdrop_target *t, const char *who);
+
+/*
+ * Does this process hold any capability (effective or permitted)?  true when
+ * it cannot tell.  privdrop-caps-linux.c asks capget(2); on a system without
+ * capabilities (privdrop-caps-none.c, macOS) the answer is false: there,
+ * getting root back is the only way back, and privdrop_become() checks that.
+ */
+bool privdrop_have_capabilities(void);
 
 #endif

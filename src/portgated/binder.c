@@ -11,11 +11,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "compat.h"
 #include "binder.h"
 #include "macro.h"
 #include "sock.h"
 
-#ifndef SO_NETNS_COOKIE
+#if !defined(SO_NETNS_COOKIE) && defined(__linux__)
 #define SO_NETNS_COOKIE 71 /* Linux 5.14 */
 #endif
 
@@ -58,10 +59,11 @@ addr_is_zero(const uint8_t addr[16])
 	return true;
 }
 
+#ifdef SO_NETNS_COOKIE
 int
 binder_netns_self(uint64_t *ret_cookie)
 {
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	_cleanup_close_ int fd = pg_socket(AF_INET, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	socklen_t len = sizeof(*ret_cookie);
 
 	if (fd < 0)
@@ -70,6 +72,18 @@ binder_netns_self(uint64_t *ret_cookie)
 		return -errno;
 	return 0;
 }
+#define HAVE_NETNS 1
+#else
+/* One network stack (macOS): every socket is in the daemon's, cookie 0. */
+int
+binder_netns_self(uint64_t *ret_cookie)
+{
+	*ret_cookie = 0;
+	return 0;
+}
+#define HAVE_NETNS	0
+#define SO_NETNS_COOKIE (-1) /* never asked: HAVE_NETNS is 0 */
+#endif
 
 int
 binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_netns *ns,
@@ -81,7 +95,7 @@ binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_net
 	struct pg_bind b = req->bind;
 
 	/* Each getsockopt() is a system call on the hot path: ask only what decides. */
-	if (getsockopt_int(fd, SOL_SOCKET, SO_DOMAIN, &domain) < 0) {
+	if (pg_sock_domain(fd, &domain) < 0) {
 		if (errno == ENOTSOCK) {
 			(void)snprintf(why, whylen, "the attached fd is not a socket");
 			return -ENOTSOCK;
@@ -94,13 +108,12 @@ binder_check_this(int fd, const struct pg_wire_req *req, const struct binder_net
 	}
 	/* IPPROTO_TCP exists only on SOCK_STREAM sockets, IPPROTO_UDP only on SOCK_DGRAM. */
 	if (sock_type_of(req->bind.proto, &want_type, &want_protocol) < 0 ||
-	    getsockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, &protocol) < 0 ||
-	    protocol != want_protocol) {
+	    pg_sock_protocol(fd, &protocol) < 0 || protocol != want_protocol) {
 		(void)snprintf(why, whylen, "the attached socket is not a %s (%s) socket", proto,
 			       want_type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
 		return -EPROTOTYPE;
 	}
-	if (!ns->allow_other) {
+	if (HAVE_NETNS && !ns->allow_other) {
 		uint64_t cookie = 0;
 		socklen_t len = sizeof(cookie);
 

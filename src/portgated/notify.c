@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "notify.h"
 
@@ -38,7 +39,7 @@ notify_open(void)
 	if (path[0] == '@')
 		sun.sun_path[0] = '\0'; /* abstract: the name is exactly n bytes, no NUL */
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (path[0] == '/'));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, len) < 0) {
 		int r = -errno;
 

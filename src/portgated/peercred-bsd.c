@@ -16,8 +16,8 @@
  * process that dropped a group still counts as its member, so on OpenBSD and
  * NetBSD a @group grant follows the account database, as login(1) does.
  *
- * Not built on Linux (peercred-linux.c is); no macOS or BSD machine compiles
- * it in this project's CI.
+ * Not built on Linux (peercred-linux.c is); CI cross-builds it for macOS
+ * (`make macos`), no BSD machine compiles it.
  */
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__DragonFly__) ||                        \
 	defined(__OpenBSD__) || defined(__NetBSD__)
@@ -40,6 +40,11 @@
 
 #ifndef SOL_LOCAL
 #define SOL_LOCAL 0 /* FreeBSD and DragonFly: LOCAL_* options live at level 0 */
+#endif
+
+/* FreeBSD names the size of cr_groups; macOS declares it as NGROUPS. */
+#ifndef XU_NGROUPS
+#define XU_NGROUPS NGROUPS
 #endif
 
 /* Append gid to c's supplementary groups unless it is there already or full. */

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "binder.h"
 #include "clock.h"
 #include "ctlsock.h"
@@ -91,7 +92,7 @@ pgd_ratelimit_ok(struct pgd_ratelimit *rl, uint64_t now, unsigned *ret_suppresse
 const char *
 pgd_errno_name(int err, char buf[static 16])
 {
-	const char *name = strerrorname_np(err);
+	const char *name = pg_errno_name(err);
 
 	if (name != NULL)
 		return name;
@@ -709,12 +710,12 @@ static void
 close_inherited_fds(int keep)
 {
 	if (keep < 3) {
-		(void)close_range(3, ~0U, 0);
+		(void)pg_close_range(3, ~0U, 0);
 		return;
 	}
 	if (keep > 3)
-		(void)close_range(3, (unsigned)keep - 1, 0);
-	(void)close_range((unsigned)keep + 1, ~0U, 0);
+		(void)pg_close_range(3, (unsigned)keep - 1, 0);
+	(void)pg_close_range((unsigned)keep + 1, ~0U, 0);
 }
 
 int

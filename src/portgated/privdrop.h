@@ -23,10 +23,13 @@ struct privdrop_user {
 int privdrop_lookup(const char *user, struct privdrop_user *ret);
 
 /*
- * Drop to u keeping only CAP_NET_BIND_SERVICE (effective and permitted),
- * supplementary groups cleared, ambient and inheritable empty, no new
- * privileges; as root also the bounding set cleared but for it.  Then verify.
- * Logs and returns -errno on any failure or mismatch.
+ * Linux (privdrop-linux.c): drop to u keeping only CAP_NET_BIND_SERVICE
+ * (effective and permitted), supplementary groups cleared, ambient and
+ * inheritable empty, no new privileges; as root also the bounding set cleared
+ * but for it.  Then verify.  Logs and returns -errno on any failure or mismatch.
+ * macOS (privdrop-darwin.c): there are no capabilities to keep, and only root
+ * binds a port below 1024 on one address, so portgated stays root (it runs as
+ * a LaunchDaemon); u only owns the control socket.  -EPERM when not root.
  */
 int privdrop_drop(const struct privdrop_user *u);
 

@@ -2,16 +2,46 @@
 /*
  * adopt.c - the shim's adopt mode; see adopt.h and portgate-preload(8).
  * Runs inside foreign programs: silent, errno-preserving, no allocation.
+ *
+ * Telling the keeper (--ready=adopt).  Which process may say "ADOPTED=FD":
+ * only the one the keeper forked, PROG itself.  The keeper writes that pid
+ * into PORTGATE_ADOPT_NOTIFY in the child before exec, and the shim speaks
+ * only from a process whose getpid() is that pid; the keeper in turn counts a
+ * message only when the kernel's SCM_CREDENTIALS give that pid (the shim's
+ * check keeps descendants quiet, the keeper's is the one that holds, as any
+ * process of the user could send to the socket).  That fits how servers start:
+ * nginx's master is PROG and adopts and listens itself, its workers inherit
+ * the sockets and call neither; http.server, lighttpd -D, redis do it all in
+ * PROG; a shell wrapper has to exec the server (a pid kept by exec) rather
+ * than fork it.  Inheritance: the variable stays in the environment (the shim
+ * is deep), so everything PROG forks or execs sees it, but no other pid
+ * speaks: not forked workers, not nginx's binary upgrade (USR2: the master
+ * forks and execs the new binary, a new pid, which takes its sockets from
+ * the NGINX variable without bind()), not a program PROG runs.  A forked
+ * child never speaks either, even before it execs: getpid() differs.
+ *
+ * How: the first listen() on each held socket in that process (or, for a
+ * datagram socket, its adoption) sends one datagram and no more: socket()
+ * with SOCK_CLOEXEC, sendto() with MSG_DONTWAIT (a keeper that is gone or
+ * behind loses the message, never blocks the program), close() right away,
+ * so the fd number is PROG's again before it returns, and never leaks into
+ * an exec; errno is saved around all of it.  A message lost is at worst a
+ * replacement that times out and leaves the old PROG serving.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "adopt.h"
 
 /*
@@ -20,6 +50,60 @@
  */
 static int held[PG_ADOPT_MAX];
 static int nheld;
+
+/* The keeper's notify socket and the pid that may speak to it; len 0: none. */
+static struct sockaddr_un notify_addr;
+static socklen_t notify_len;
+static pid_t notify_pid;
+static atomic_bool told[PG_ADOPT_MAX]; /* held[i] reported */
+
+/* PG_ADOPT_NOTIFY_ENV: "PID:@NAME" (abstract) or "PID:/PATH". */
+static void
+notify_init(void)
+{
+	const char *s = getenv(PG_ADOPT_NOTIFY_ENV), *path;
+	char *end;
+	long pid;
+	size_t n;
+
+	if (s == NULL)
+		return;
+	errno = 0;
+	pid = strtol(s, &end, 10);
+	if (errno != 0 || end == s || pid <= 0 || *end != ':')
+		return;
+	path = end + 1;
+	n = strlen(path);
+	if ((path[0] != '@' && path[0] != '/') || n < 2 || n >= sizeof(notify_addr.sun_path))
+		return;
+	notify_addr.sun_family = AF_UNIX;
+	memcpy(notify_addr.sun_path, path, n);
+	if (path[0] == '@')
+		notify_addr.sun_path[0] = '\0'; /* abstract: the length says where it ends */
+	else
+		n++;
+	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	notify_pid = (pid_t)pid;
+}
+
+/* Tell the keeper that held[i] is adopted and listening, once; errno may change. */
+static void
+tell(int i)
+{
+	char msg[sizeof(PG_ADOPT_MSG) + 16];
+	int s, n;
+
+	if (notify_len == 0 || atomic_load(&told[i]) || getpid() != notify_pid)
+		return;
+	n = snprintf(msg, sizeof(msg), PG_ADOPT_MSG "%d\n", held[i]);
+	s = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
+	if (s < 0 || n <= 0)
+		return;
+	if (sendto(s, msg, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
+		   (const struct sockaddr *)&notify_addr, notify_len) == n)
+		atomic_store(&told[i], true);
+	(void)close(s);
+}
 
 void
 pg_adopt_init(void)
@@ -40,6 +124,8 @@ pg_adopt_init(void)
 			held[nheld++] = (int)fd;
 		s = *end == ',' ? end + 1 : end;
 	}
+	if (nheld > 0)
+		notify_init();
 	errno = saved;
 }
 
@@ -132,8 +218,43 @@ pg_adopt_bind(int fd, const struct sockaddr *sa, socklen_t len)
 			break;
 		}
 		r = 1;
+		/* A datagram socket is ready once adopted: there is no listen() to wait for. */
+		if (type != SOCK_STREAM)
+			tell(i);
 		break;
 	}
 	errno = saved;
 	return r;
+}
+
+int
+pg_adopt_listening(int fd)
+{
+	struct stat a, b;
+	int saved = errno, r = -1;
+
+	if (notify_len == 0 || getpid() != notify_pid || fstat(fd, &a) < 0) {
+		errno = saved;
+		return -1;
+	}
+	for (int i = 0; i < nheld; i++) {
+		if (fstat(held[i], &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+			continue;
+		if (!atomic_load(&told[i]))
+			r = held[i];
+		break;
+	}
+	errno = saved;
+	return r;
+}
+
+void
+pg_adopt_tell(int h)
+{
+	int saved = errno;
+
+	for (int i = 0; i < nheld; i++)
+		if (held[i] == h)
+			tell(i);
+	errno = saved;
 }

@@ -14,6 +14,11 @@
  * same address adopts it again.  Options the program set on its own socket
  * before bind() are not carried over.
  *
+ * With --keep --ready=adopt the keeper also names a datagram socket in
+ * PORTGATE_ADOPT_NOTIFY ("PID:@NAME", NAME abstract): the process PID tells it
+ * "ADOPTED=FD" once it has adopted held fd FD and listen()ed on it (a datagram
+ * socket: once adopted); adopt.c says why PID and how.
+ *
  * Runs inside foreign programs: silent, errno-preserving, no allocation.
  */
 #ifndef PG_ADOPT_H
@@ -25,7 +30,11 @@
 #define PG_ADOPT_ENV "PORTGATE_ADOPT"
 #define PG_ADOPT_MAX 64
 
-/* Read PG_ADOPT_ENV: called once, from the shim's constructor. */
+/* Where to say "ADOPTED=FD", and which process says it (--ready=adopt). */
+#define PG_ADOPT_NOTIFY_ENV "PORTGATE_ADOPT_NOTIFY"
+#define PG_ADOPT_MSG	    "ADOPTED="
+
+/* Read PG_ADOPT_ENV and PG_ADOPT_NOTIFY_ENV: called once, from the shim's constructor. */
 void pg_adopt_init(void);
 
 /*
@@ -34,5 +43,15 @@ void pg_adopt_init(void);
  * when one matched but could not be put in place.  errno is left as it was.
  */
 int pg_adopt_bind(int fd, const struct sockaddr *sa, socklen_t len);
+
+/*
+ * After a successful listen(fd): the held fd that fd now is, if the keeper
+ * waits to hear of it from this process (PG_ADOPT_NOTIFY_ENV names it) and has
+ * not yet; else -1.  Then pg_adopt_tell() it.  errno is left as it was.
+ */
+int pg_adopt_listening(int fd);
+
+/* Tell the keeper that held fd h is adopted and listening.  errno is left as it was. */
+void pg_adopt_tell(int h);
 
 #endif

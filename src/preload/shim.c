@@ -6,7 +6,8 @@
  * with EACCES (or EADDRINUSE: portgated --hold may be keeping the port for its
  * owner) is handed to portgated, which binds that very socket (BIND_THIS).
  * Each thread keeps its connection to portgated for the next such bind
- * (portgate-preload(8), "The connection").
+ * (portgate-preload(8), "The connection").  In adopt mode (adopt.h) a held
+ * socket answers bind() first, and listen() on one may tell the keeper.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
 #include <sys/syscall.h>
+#endif
 #include <unistd.h>
 
+#include "compat.h"
 #include "adopt.h"
 #include "broker.h"
 #include "macro.h"
@@ -31,6 +35,7 @@
 #include "spec.h"
 
 typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
+typedef int (*listen_fn)(int, int);
 
 /*
  * The only global state: the next bind() in the lookup order.  Resolving it
@@ -38,6 +43,7 @@ typedef int (*bind_fn)(int, const struct sockaddr *, socklen_t);
  * fork() could catch held.
  */
 static _Atomic(bind_fn) next_bind;
+static _Atomic(listen_fn) next_listen; /* the same, for listen() */
 
 /*
  * This thread's connection to portgated, opened on its first brokered bind,
@@ -79,7 +85,7 @@ conn_register(void)
 static int
 raw_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
-#ifdef SYS_bind
+#if defined(SYS_bind) && defined(__linux__)
 	return (int)syscall(SYS_bind, fd, sa, len);
 #else
 	errno = ENOSYS;
@@ -95,11 +101,48 @@ real_bind(void)
 	if (f == NULL) {
 		int saved = errno;
 
+#ifdef __APPLE__
+		/* Interposed (interpose-darwin.c): here, in the shim itself, bind is libc's. */
+		f = bind;
+#else
 		f = (bind_fn)dlsym(RTLD_NEXT, "bind");
+#endif
 		/* No next bind() (a program that is somehow not linked to libc): the syscall. */
 		if (f == NULL)
 			f = raw_bind;
 		atomic_store_explicit(&next_bind, f, memory_order_release);
+		errno = saved;
+	}
+	return f;
+}
+
+static int
+raw_listen(int fd, int backlog)
+{
+#ifdef SYS_listen
+	return (int)syscall(SYS_listen, fd, backlog);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static listen_fn
+real_listen(void)
+{
+	listen_fn f = atomic_load_explicit(&next_listen, memory_order_acquire);
+
+	if (f == NULL) {
+		int saved = errno;
+
+#ifdef __APPLE__
+		f = listen; /* interposed (interpose-darwin.c): here it is libc's */
+#else
+		f = (listen_fn)dlsym(RTLD_NEXT, "listen");
+#endif
+		if (f == NULL)
+			f = raw_listen;
+		atomic_store_explicit(&next_listen, f, memory_order_release);
 		errno = saved;
 	}
 	return f;
@@ -138,7 +181,7 @@ static void _printf_(1, 2) debug(const char *fmt, ...)
 static const char *
 errname(int err)
 {
-	const char *s = strerrorname_np(err); /* a constant string: thread-safe */
+	const char *s = pg_errno_name(err); /* a constant string: thread-safe */
 
 	return s != NULL ? s : "an unknown error";
 }
@@ -158,13 +201,11 @@ describe(int fd, const struct sockaddr *sa, socklen_t len, bool debug_line, stru
 	socklen_t olen;
 	enum pg_proto proto;
 
-	olen = sizeof(domain);
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &olen) < 0)
+	if (pg_sock_domain(fd, &domain) < 0)
 		return -errno;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	olen = sizeof(protocol);
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &olen) < 0)
+	if (pg_sock_protocol(fd, &protocol) < 0)
 		return -errno;
 	if (protocol == IPPROTO_TCP)
 		proto = PG_PROTO_TCP;
@@ -186,9 +227,12 @@ describe(int fd, const struct sockaddr *sa, socklen_t len, bool debug_line, stru
 	return 0;
 }
 
-/* Exported through shim.map: -fvisibility=hidden hides everything else. */
+/*
+ * Exported through shim.map: -fvisibility=hidden hides everything else.  On
+ * macOS it is pg_shim_bind, which interpose-darwin.c puts in bind()'s place.
+ */
 __attribute__((visibility("default"))) int
-bind(int fd, const struct sockaddr *sa, socklen_t len)
+PG_SHIM_BIND(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct pg_broker_result res;
 	struct pg_bind b;
@@ -267,6 +311,26 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 	return -1;
 }
 
+/*
+ * Exported too, for adopt mode only: the real listen(), then, when fd is a
+ * held socket, the keeper told that PROG adopted it (--ready=adopt, adopt.c).
+ */
+__attribute__((visibility("default"))) int
+PG_SHIM_LISTEN(int fd, int backlog)
+{
+	int r = real_listen()(fd, backlog), h;
+
+	if (r == 0 && (h = pg_adopt_listening(fd)) >= 0) {
+		/* The line first: the keeper's answer to the message may be logged at once. */
+		if (debugging())
+			debug("listen(fd %d): the held socket (fd %d) is adopted and listening; "
+			      "telling the keeper",
+			      fd, h);
+		pg_adopt_tell(h);
+	}
+	return r;
+}
+
 /* Is LD_PRELOAD entry [p, p+n) this library? */
 static bool
 is_self(const char *p, size_t n, const char *self, const char *loaded)
@@ -279,7 +343,7 @@ is_self(const char *p, size_t n, const char *self, const char *loaded)
 static void
 leave_ld_preload(void)
 {
-	const char *old = getenv("LD_PRELOAD"), *self = getenv(PG_PRELOAD_ENV), *loaded = NULL;
+	const char *old = getenv(PG_PRELOAD_VAR), *self = getenv(PG_PRELOAD_ENV), *loaded = NULL;
 	_cleanup_free_ char *keep = NULL;
 	size_t used = 0;
 	Dl_info info;
@@ -308,9 +372,9 @@ leave_ld_preload(void)
 	}
 	keep[used] = '\0';
 	if (used == 0)
-		(void)unsetenv("LD_PRELOAD");
+		(void)unsetenv(PG_PRELOAD_VAR);
 	else
-		(void)setenv("LD_PRELOAD", keep, 1);
+		(void)setenv(PG_PRELOAD_VAR, keep, 1);
 }
 
 /*

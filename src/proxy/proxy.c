@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "clock.h"
 #include "cred.h"
 #include "evloop.h"
@@ -183,25 +184,6 @@ set_nodelay(int fd)
 	int one = 1;
 
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-/* fd's address family: SO_DOMAIN where there is one (not on macOS), else from its address. */
-static int
-socket_family(int fd, int *ret)
-{
-#ifdef SO_DOMAIN
-	socklen_t len = sizeof(*ret);
-
-	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, ret, &len);
-#else
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return -1;
-	*ret = ss.ss_family;
-	return 0;
-#endif
 }
 
 static bool
@@ -931,7 +913,7 @@ pg_proxy_new(const struct pg_proxy_config *cfg, struct pg_proxy **ret)
 		*l = (struct listener){ .tag = { TAG_LISTEN, l }, .fd = cfg->listen_fds[i] };
 		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 		    getsockopt(l->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
-		    socket_family(l->fd, &domain) < 0) {
+		    pg_sock_domain(l->fd, &domain) < 0) {
 			r = -errno;
 			goto fail;
 		}

@@ -92,6 +92,13 @@ test_expect_success 'the word after -- is a command' '
 test_expect_success 'proxy --proxy-protocol <TAB> offers v1 and v2' '
 	complete_line portgate proxy --proxy-protocol "" | sort | tr "\n" " " | grep -x "v1 v2 "
 '
+test_expect_success 'run --ready <TAB> offers notify, adopt and 1; proxy --ready notify and 1' '
+	complete_line portgate run --ready "" | sort | tr "\n" " " | grep -x "1 adopt notify " &&
+	complete_line portgate proxy --ready "" | sort | tr "\n" " " | grep -x "1 notify "
+'
+test_expect_success 'proxy --ke<TAB> completes --keep' '
+	complete_line portgate proxy --ke | grep -x -- --keep
+'
 test_expect_success 'help <TAB> offers the commands' '
 	complete_line portgate help pro | grep -x proxy
 '

@@ -17,8 +17,9 @@
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-keep.sh
+. "${0%/*}/lib-keep.sh"
 
-LOOP=$HELPERS/pg-bind-loop
 if ! [ -x "$PG" ] || ! [ -x "$LOOP" ]; then
 	skip_all "needs $PG and $LOOP (make all-tests)"
 fi
@@ -38,96 +39,11 @@ export PORTGATE_CONFIG_DIR="$TMP/etc" PORTGATE_AUTHBIND_DIR=
 PORT=8080
 LOG=$TMP/keep.log
 
-# The server: HTTP/1.0 on the socket at fd 3 (LISTEN_FDS), answering with its
-# pid.  READY=1 to NOTIFY_SOCKET once it accepts, unless the file
-# $TMP/silent exists; exits 7 at once if $TMP/die exists; on SIGTERM it
-# finishes the request it serves and exits 0 (argv[1] "ignore-term": it
-# ignores SIGTERM).  The socket is shared by old and new servers: accept()
-# only after select() says a connection waits, non-blocking.
-cat >"$TMP/server.py" <<'EOF'
-import os, select, signal, socket, sys
-tmp = os.path.dirname(os.path.abspath(__file__))
-if os.path.exists(tmp + "/die"):
-    sys.exit(7)
-stop = False
-def term(signum, frame):
-    global stop
-    stop = True
-signal.signal(signal.SIGTERM, signal.SIG_IGN if sys.argv[1:] == ["ignore-term"] else term)
-s = socket.socket(fileno=3)
-s.setblocking(False)
-addr = os.environ.get("NOTIFY_SOCKET")
-if addr and not os.path.exists(tmp + "/silent"):
-    n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    n.sendto(b"READY=1", "\0" + addr[1:] if addr[0] == "@" else addr)
-    n.close()
-body = ("%d\n" % os.getpid()).encode()
-reply = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
-while not stop:
-    if not select.select([s], [], [], 0.1)[0]:
-        continue
-    try:
-        c, _ = s.accept()
-    except (BlockingIOError, InterruptedError):
-        continue
-    with c:
-        c.settimeout(10)
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data:
-                chunk = c.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            c.sendall(reply)
-        except OSError:
-            pass
-EOF
-
-# The client: sequential requests to 127.0.0.1:PORT until FILE exists, MAX
-# requests or SECONDS, whichever first; prints "ok=A refused=R failed=F" and
-# the first failures.
-cat >"$TMP/client.py" <<'EOF'
-import os, socket, sys, time
-port, until, maxn, secs = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-ok = refused = failed = 0
-why = []
-end = time.monotonic() + secs
-for i in range(maxn):
-    if time.monotonic() > end or (i % 10 == 0 and os.path.exists(until)):
-        break
-    try:
-        c = socket.create_connection(("127.0.0.1", port), timeout=10)
-    except ConnectionRefusedError:
-        refused += 1
-        continue
-    except OSError as e:
-        failed += 1
-        why.append("connect: %r" % e)
-        continue
-    try:
-        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            chunk = c.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        if data.startswith(b"HTTP/1.0 200 "):
-            ok += 1
-        else:
-            failed += 1
-            why.append("reply: %r" % data[:40])
-    except OSError as e:
-        failed += 1
-        why.append("request: %r" % e)
-    finally:
-        c.close()
-print("ok=%d refused=%d failed=%d" % (ok, refused, failed))
-for w in why[:5]:
-    print("why: " + w)
-EOF
-chmod a+r "$TMP/server.py" "$TMP/client.py"
+# The server (pg-http-serve): HTTP/1.0 on the socket at fd 3, answering with
+# its pid; READY=1 to NOTIFY_SOCKET unless $TMP/silent exists; exits 7 at once
+# if $TMP/die exists; on SIGTERM it finishes the request it serves and exits 0
+# (--ignore-term: it ignores SIGTERM).
+SERVE="$HELPERS/pg-http-serve --die-if $TMP/die --silent-if $TMP/silent"
 
 # keeper_start NAME ARGS...: portgate run ARGS in the background, its pid in
 # $TMP/NAME.pid, its stderr in $TMP/NAME.log.
@@ -137,19 +53,6 @@ keeper_start() {
 	"$PG" run "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.log" &
 	echo $! >"$TMP/$_n.pid"
 	track_pid $!
-}
-# children PID: the pids of PID's children, one a line.
-children() {
-	tr ' ' '\n' <"/proc/$1/task/$1/children" 2>/dev/null | grep .
-}
-# wait_lines N PATTERN FILE: until FILE has N lines matching PATTERN (at most 20 s).
-wait_lines() {
-	_i=0
-	while [ "$(grep -c -e "$2" "$3")" -lt "$1" ]; do
-		[ "$_i" -ge 200 ] && { echo "timed out waiting for $1 x '$2' in $3:"; cat "$3"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
 }
 # wait_gone PID: until PID has ended (at most 20 s).
 wait_gone() {
@@ -173,31 +76,6 @@ get() {
 		_i=$((_i + 1))
 	done
 }
-# load_start NAME: 4 clients as mallory and a bind loop as mallory, until $TMP/NAME.stop.
-load_start() {
-	rm -f "$TMP/$1.stop"
-	for _c in 1 2 3 4; do
-		as_user "pgt-mallory$SFX" "$PY" "$TMP/client.py" "$PORT" "$TMP/$1.stop" 20000 240 \
-			>"$TMP/$1.client$_c" 2>&1 &
-		track_pid $!
-	done
-	as_user "pgt-mallory$SFX" "$LOOP" tcp 127.0.0.1 "$PORT" --reuseaddr 1 --until "$TMP/$1.stop" \
-		--max 1000000000 --seconds 240 >"$TMP/$1.binds" 2>&1 &
-	track_pid $!
-}
-# load_stop NAME: stop the load, wait for it; $TMP/NAME.counts has the sums.
-load_stop() {
-	touch "$TMP/$1.stop"
-	_i=0
-	while [ "$(cat "$TMP/$1.client"* "$TMP/$1.binds" | grep -c '^ok=\|^total=')" -lt 5 ]; do
-		[ "$_i" -ge 300 ] && { echo "the load did not stop"; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	cat "$TMP/$1.client"* | awk -F'[ =]' '/^ok=/ { o += $2; r += $4; f += $6 }
-		END { printf "ok=%d refused=%d failed=%d\n", o, r, f }' >"$TMP/$1.counts"
-	sed -n 's/.*\(total=[0-9]* ok=[0-9]*\).*/binds: \1/p' "$TMP/$1.binds" >>"$TMP/$1.counts"
-}
 
 # --- the options ------------------------------------------------------------------------
 
@@ -214,8 +92,9 @@ test_expect_code 100 '--stop-signal NOPE is a usage error' '
 test_expect_code 100 '--restart-delay 0 is a usage error (it would never back off)' '
 	"$PG" run --keep --restart-delay 0 -l 127.0.0.1:$PORT -- true
 '
-test_expect_code 100 '--ready=adopt is refused until --adopt exists' '
-	"$PG" run --keep --ready=adopt -l 127.0.0.1:$PORT -- true
+test_expect_code 100 '--ready=adopt without --adopt is a usage error' '
+	"$PG" run --keep --ready=adopt -l 127.0.0.1:$PORT -- true 2>"$TMP/err"; rc=$?
+	grep -F "portgate: --ready=adopt needs --adopt" "$TMP/err" && exit $rc
 '
 test_expect_code 3 '--restart no: the keeper exits with PROG'"'"'s status' '
 	"$PG" run --keep --restart no -l 127.0.0.1:$PORT -- sh -c "exit 3"
@@ -228,7 +107,7 @@ test_expect_code 0 '--restart on-failure: PROG'"'"'s exit 0 ends the keeper with
 
 test_expect_success 'the keeper starts the server as pgt-alice; a request gets through' '
 	env -u TERM "$PG" run --keep -u "pgt-alice$SFX" --ready=notify --ready-timeout 20 \
-		-l 127.0.0.1:$PORT -- "$PY" "$TMP/server.py" >"$TMP/k.out" 2>"$LOG" &
+		-l 127.0.0.1:$PORT -- $SERVE >"$TMP/k.out" 2>"$LOG" &
 	echo $! >"$TMP/k.pid" && track_pid $! &&
 	pid=$(get $PORT) && test -n "$pid" && test "$(children "$(cat "$TMP/k.pid")")" = "$pid"
 '
@@ -267,7 +146,7 @@ test_expect_success 'PROG'"'"'s environment: the login of alice, LISTEN_PID its 
 '
 
 test_expect_success '20 SIGHUP replacements under load: 0 refused, 0 failed; the bind loop never gets the port' '
-	load_start hup &&
+	load_start hup $PORT "pgt-mallory$SFX" / &&
 	for i in $(seq 20); do
 		kill -HUP $K && wait_lines $i "is ready (READY=1); stopping the old" "$LOG" || exit 1
 	done &&
@@ -279,7 +158,7 @@ test_expect_success '20 SIGHUP replacements under load: 0 refused, 0 failed; the
 sed 's/^/# SIGHUP x20: /' "$TMP/hup.counts" 2>/dev/null
 
 test_expect_success '5 kill -9 of the server under load: 0 refused; a restart logged for each' '
-	load_start kill &&
+	load_start kill $PORT "pgt-mallory$SFX" / &&
 	for i in $(seq 5); do
 		c=$(children $K) && kill -9 $c && wait_lines 1 "PROG pid $c was killed by SIGKILL after .* restarting in" "$LOG" &&
 		j=0 && while [ "$(children $K)" = "$c" ] || [ -z "$(children $K)" ]; do
@@ -315,7 +194,7 @@ test_expect_success 'a PROG that exits at once: the back-off doubles, no busy lo
 
 test_expect_success 'SIGHUP while a replacement waits: refused; a forged READY=1 is ignored; no READY: the old one serves' '
 	keeper_start r --keep -u "pgt-alice$SFX" --ready=notify --ready-timeout 3 --stop-timeout 2 \
-		-l 127.0.0.1:8082 -- "$PY" "$TMP/server.py" &&
+		-l 127.0.0.1:8082 -- $SERVE &&
 	k=$(cat "$TMP/r.pid") && old=$(get 8082) && test -n "$old" &&
 	touch "$TMP/silent" && kill -HUP $k && wait_lines 1 "SIGHUP: started pid" "$TMP/r.log" &&
 	new=$(children $k | grep -vx "$old") && test -n "$new" &&
@@ -345,7 +224,7 @@ test_expect_success 'and the next SIGHUP replaces it' '
 
 test_expect_code 137 'a PROG that ignores SIGTERM: SIGKILL after --stop-timeout; the keeper exits 128+9' '
 	keeper_start ign --keep --stop-timeout 1 --stop-signal TERM -l 127.0.0.1:8083 -- \
-		"$PY" "$TMP/server.py" ignore-term &&
+		$SERVE --ignore-term &&
 	k=$(cat "$TMP/ign.pid") && get 8083 >/dev/null &&
 	kill -TERM $k && wait_lines 1 "still runs 1 s after SIGTERM; sending SIGKILL" "$TMP/ign.log" &&
 	wait $k

@@ -7,14 +7,22 @@
 # bind-close-bind, fork after adopt, a bind that matches nothing (EACCES as
 # without the shim).  Unmodified servers: python's http.server, Debian's
 # nginx (its usual "listen 127.0.0.1:80;") and lighttpd ("server.port = 80"),
-# as an ordinary user on port 80; nginx kept by --keep --adopt through 5
-# SIGHUP replacements under load refuses and fails nothing.  No kernel path
+# as an ordinary user on port 80.  nginx kept by --keep --adopt: ready
+# (--ready=adopt) only after the new master adopted and listened (log order),
+# a new PROG that binds nothing times out and the old one serves; under 4
+# clients' load and mallory's bind loop on port 80 (opened to every user from
+# there on), 20 SIGHUP replacements refuse and fail nothing, 5 kill -9 of the
+# master refuse nothing (the workers it leaves are stopped), and the loop
+# never gets the port.  --ready=adopt with a UDP socket beside a TCP one: 2
+# of 2 is ready, a PROG that binds only the TCP one times out.  No kernel path
 # and no portgated here: without --adopt the same binds are refused.
 # Test bodies are single-quoted strings that the harness evals (SC2016,
 # SC2034, SC2317).
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-keep.sh
+. "${0%/*}/lib-keep.sh"
 
 [ -x "$PG" ] || skip_all "needs $PG (make)"
 require_cmd curl setpriv
@@ -263,62 +271,137 @@ fi
 
 # --- nginx kept and replaced ------------------------------------------------------
 
-# Sequential requests until FILE exists or MAX: "ok=A refused=R failed=F".
-cat >"$TMP/client.py" <<'EOF'
-import os, socket, sys
-until, maxn = sys.argv[1], int(sys.argv[2])
-ok = refused = failed = 0
-for i in range(maxn):
-    if i % 10 == 0 and os.path.exists(until):
-        break
-    try:
-        c = socket.create_connection(("127.0.0.1", 80), timeout=10)
-    except ConnectionRefusedError:
-        refused += 1
-        continue
-    except OSError:
-        failed += 1
-        continue
-    try:
-        c.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            chunk = c.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        ok += data.startswith(b"HTTP/1.1 200 ")
-        failed += not data.startswith(b"HTTP/1.1 200 ")
-    except OSError:
-        failed += 1
-    finally:
-        c.close()
-print("ok=%d refused=%d failed=%d" % (ok, refused, failed))
-EOF
-chmod a+r "$TMP/client.py"
+# From here on any user may bind a port below 1024 in this network namespace
+# (a port nothing protects, as 8080 would be): mallory's bind loop could take
+# 127.0.0.1:80 whenever nobody holds it, which the last test shows.
+echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start
 
-if [ -x "$NGINX" ]; then
-	test_expect_success 'nginx with --keep --adopt: 5 SIGHUP replacements under load, 0 refused, 0 failed' '
+# PROG for the keeper: nginx, or, while $TMP/nobind exists, a program that
+# binds nothing and ends on SIGQUIT.  exec keeps the pid the keeper started:
+# only that pid may tell the keeper what it adopted.
+cat >"$TMP/prog.sh" <<EOF
+#!/bin/sh
+[ -e "$TMP/nobind" ] && exec $PY -c 'import signal, sys, time; signal.signal(signal.SIGQUIT, lambda *a: sys.exit(0)); time.sleep(60)'
+exec $NGINX -e stderr -c "$TMP/nginx.conf"
+EOF
+chmod a+rx "$TMP/prog.sh"
+KLOG=$TMP/keep.log
+
+# line_of PATTERN: the number of the first line of $KLOG that matches.
+line_of() {
+	grep -n -e "$1" "$KLOG" | head -1 | cut -d: -f1
+}
+
+if [ -x "$NGINX" ] && [ -x "$LOOP" ]; then
+	test_expect_success 'nginx --keep --adopt: ready (the default, adopt) once the new master adopted and listens, in that order' '
 		nginx_conf "$TMP/nginx.conf" &&
-		"$PG" run --keep --adopt --stop-signal QUIT -u "$ALICE" -l tcp://127.0.0.1:80 -- \
-			"$NGINX" -e stderr -c "$TMP/nginx.conf" >"$TMP/keep.log" 2>&1 &
-		keeper=$! && track_pid $keeper && wait_http 80 &&
-		for c in 1 2 3 4; do
-			as_user "pgt-mallory$SFX" "$PY" "$TMP/client.py" "$TMP/stop" 20000 >"$TMP/client$c" &
-			track_pid $!
-		done &&
-		n=0 && while [ $n -lt 5 ]; do
-			kill -HUP $keeper && sleep 2.5 && n=$((n + 1))
-		done
-		touch "$TMP/stop"
-		i=0; while [ "$(cat "$TMP"/client? | grep -c "^ok=")" -lt 4 ] && [ $i -lt 300 ]; do
-			sleep 0.1; i=$((i + 1)); done
-		stop TERM $keeper
-		cat "$TMP"/client? | awk -F"[ =]" "/^ok=/ { o += \$2; r += \$4; f += \$6 }
-			END { printf \"ok=%d refused=%d failed=%d\\n\", o, r, f }" >"$TMP/counts"
-		cat "$TMP/counts"; grep -c "replac" "$TMP/keep.log"
-		test $n = 5 && grep -Ex "ok=[1-9][0-9]* refused=0 failed=0" "$TMP/counts"
+		"$PG" run --keep --adopt --stop-signal QUIT --ready-timeout 5 -u "$ALICE" \
+			-E PORTGATE_DEBUG=1 -l tcp://127.0.0.1:80 -- "$TMP/prog.sh" >"$TMP/keep.out" 2>"$KLOG" &
+		echo $! >"$TMP/keeper.pid" && track_pid $! && wait_http 80 &&
+		K=$(cat "$TMP/keeper.pid") && old=$(children $K) &&
+		kill -HUP $K && wait_lines 1 "is ready (adopted and listening on 1 of 1 socket); stopping the old pid $old with SIGQUIT" "$KLOG" &&
+		new=$(sed -n "s/.*SIGHUP: started pid \([0-9]*\) to replace pid $old; waiting up to 5 s for it to adopt and listen on 1 socket$/\1/p" "$KLOG") &&
+		test -n "$new" &&
+		b=$(line_of "^portgate-preload\[$new\]: bind(fd [0-9]*): adopted the socket held for this address") &&
+		l=$(line_of "^portgate-preload\[$new\]: listen(fd [0-9]*): the held socket (fd 3) is adopted and listening; telling the keeper") &&
+		r=$(line_of "new PROG pid $new is ready (adopted and listening on 1 of 1 socket)") &&
+		echo "lines: bind $b, listen $l, ready $r" && test "$b" -lt "$l" && test "$l" -lt "$r" &&
+		wait_lines 1 "stopped PROG pid $old exited with status 0" "$KLOG" &&
+		test "$(children $K)" = "$new" && curl -sS -m 10 http://127.0.0.1:80/index.html | grep -x "adopted page"
 	'
+	K=$(cat "$TMP/keeper.pid" 2>/dev/null)
+
+	test_expect_success '  ... a new PROG that never binds: not ready within --ready-timeout, stopped; the old one serves' '
+		old=$(children $K) && touch "$TMP/nobind" && kill -HUP $K &&
+		wait_lines 1 "new PROG pid [0-9]* adopted and listened on 0 of 1 socket within 5 s; stopping it, pid $old keeps serving" "$KLOG" &&
+		rm -f "$TMP/nobind" &&
+		wait_lines 2 "stopped PROG pid [0-9]* exited with status 0" "$KLOG" &&
+		test "$(children $K)" = "$old" &&
+		curl -sS -m 10 http://127.0.0.1:80/index.html | grep -x "adopted page"
+	'
+
+	test_expect_success 'nginx --keep --adopt: 20 SIGHUP replacements under load: 0 refused, 0 failed; the bind loop never gets the port' '
+		load_start hup 80 "pgt-mallory$SFX" /index.html &&
+		for i in $(seq 20); do
+			kill -HUP $K && wait_lines $((i + 1)) "is ready (adopted and listening on 1 of 1 socket)" "$KLOG" || exit 1
+		done &&
+		wait_lines 22 "stopped PROG pid .* exited with status 0" "$KLOG" &&
+		load_stop hup && cat "$TMP/hup.counts" &&
+		grep -x "ok=[1-9][0-9]* refused=0 failed=0" "$TMP/hup.counts" &&
+		grep -x "binds: total=[1-9][0-9]* ok=0" "$TMP/hup.counts"
+	'
+	sed 's/^/# nginx SIGHUP x20: /' "$TMP/hup.counts" 2>/dev/null
+
+	test_expect_success '5 kill -9 of the nginx master under load: 0 refused; its workers are stopped, a new master serves' '
+		load_start kill 80 "pgt-mallory$SFX" /index.html &&
+		for i in $(seq 5); do
+			c=$(children $K) && test "$(echo "$c" | wc -l)" = 1 && kill -9 $c &&
+			wait_lines 1 "PROG pid $c was killed by SIGKILL after .* restarting in" "$KLOG" &&
+			wait_lines $((2 * i)) "was left behind by a PROG that ended; stopping it with SIGQUIT" "$KLOG" &&
+			wait_lines $((2 * i)) "stopped the left-behind pid [0-9]* exited with status 0" "$KLOG" &&
+			j=0 && while [ "$(children $K)" = "$c" ] || [ -z "$(children $K)" ]; do
+				[ $j -ge 200 ] && exit 1; sleep 0.1; j=$((j + 1)); done &&
+			wait_http 80 || exit 1
+		done &&
+		load_stop kill && cat "$TMP/kill.counts" &&
+		grep -x "ok=[1-9][0-9]* refused=0 failed=[0-9]*" "$TMP/kill.counts" &&
+		grep -x "binds: total=[1-9][0-9]* ok=0" "$TMP/kill.counts"
+	'
+	sed 's/^/# nginx kill -9 x5 (failed = in flight on the killed master): /' "$TMP/kill.counts" 2>/dev/null
+
+	test_expect_success 'SIGTERM to the keeper: nginx stops (QUIT), no process of alice is left' '
+		kill -TERM $K && i=0 && while kill -0 $K 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done &&
+		! kill -0 $K 2>/dev/null && grep -x "portgate: keep: exiting 0" "$KLOG" &&
+		! pgrep -u "$ALICE" -a
+	'
+	test_expect_success 'with the keeper gone, the port is free: the bind loop gets it (so it could fail above)' '
+		as_user "pgt-mallory$SFX" "$LOOP" tcp 127.0.0.1 80 --reuseaddr 1 --max 50 >"$TMP/free" &&
+		grep "total=50 ok=50" "$TMP/free" || { cat "$TMP/free"; false; }
+	'
+	grep -c "" "$KLOG" | sed 's/^/# keeper log lines: /'
+else
+	test_expect_success 'nginx and pg-bind-loop are there (scripts/install-deps.sh, make all-tests)' 'false'
 fi
+
+# --- --ready=adopt with a datagram socket beside the stream one ---------------------
+
+# A server of its own kind: binds 127.0.0.1:80 (TCP, listens) and, unless
+# argv[1] is "tcp-only", 127.0.0.1:53 (UDP); answers HTTP with its pid; exits
+# 0 on SIGTERM.
+cat >"$TMP/tcpudp.py" <<'EOF'
+import os, select, signal, socket, sys
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+t = socket.socket(); t.bind(("127.0.0.1", 80)); t.listen(16)
+if sys.argv[1:] != ["tcp-only"]:
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 53))
+body = ("%d\n" % os.getpid()).encode()
+while True:
+    if select.select([t], [], [], 1)[0]:
+        c, _ = t.accept()
+        with c:
+            c.recv(4096)
+            c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+EOF
+chmod a+r "$TMP/tcpudp.py"
+cat >"$TMP/tcpudp.sh" <<EOF
+#!/bin/sh
+[ -e "$TMP/tcp-only" ] && exec $PY "$TMP/tcpudp.py" tcp-only
+exec $PY "$TMP/tcpudp.py"
+EOF
+chmod a+rx "$TMP/tcpudp.sh"
+
+test_expect_success '--ready=adopt counts a UDP socket once adopted, a TCP one once listening: 2 of 2; 1 of 2 times out' '
+	L=$TMP/tcpudp.log; rm -f "$TMP/tcp-only"
+	"$PG" run --keep --adopt --ready-timeout 3 -u "$ALICE" -l tcp://127.0.0.1:80 -l udp://127.0.0.1:53 \
+		-- "$TMP/tcpudp.sh" >/dev/null 2>"$L" &
+	k=$! && track_pid $k && wait_http 80 && old=$(children $k) &&
+	kill -HUP $k && wait_lines 1 "is ready (adopted and listening on 2 of 2 sockets); stopping the old pid $old with SIGTERM" "$L" &&
+	wait_lines 1 "stopped PROG pid $old exited with status 0" "$L" && cur=$(children $k) &&
+	touch "$TMP/tcp-only" && kill -HUP $k &&
+	wait_lines 1 "adopted and listened on 1 of 2 sockets within 3 s; stopping it, pid $cur keeps serving" "$L" &&
+	test "$(curl -sS -m 10 http://127.0.0.1:80/)" = "$cur" &&
+	kill -TERM $k && i=0 && while kill -0 $k 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	! kill -0 $k 2>/dev/null
+'
 
 test_done

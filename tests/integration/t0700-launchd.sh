@@ -5,11 +5,15 @@
 # tests/helpers/pg-launchd-double: several fds under one name, in order at fds
 # 3.. with the name in LISTEN_FDNAMES; curl through the proxy to a python3
 # http.server; an unknown name (ENOENT), a second take (EALREADY), no launchd
-# at all (ESRCH) and a socket that does not listen ("port in use").
+# at all (ESRCH) and a socket that does not listen ("port in use"); with
+# --adopt, a server's own bind() takes launchd's sockets (v4 and v6), and under
+# --keep a SIGHUP replacement is ready once the new one adopted both.
 # Test bodies are single-quoted strings that the harness evals (SC2016, SC2034, SC2317).
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib-keep.sh
+. "${0%/*}/lib-keep.sh"
 
 CHECK=$HELPERS/pg-listen-check
 DOUBLE=$HELPERS/pg-launchd-double
@@ -97,6 +101,73 @@ test_expect_success 'run --launchd: a TCP socket that does not listen is "port i
 
 test_expect_code 100 'run --launchd: a name with ":" is a usage error' '
 	PORTGATE_LAUNCHD_DOUBLE=$D1 "$PG" run --launchd a:b -- "$CHECK"
+'
+
+# --- portgate run --launchd --adopt (issue 13, item 3's logic on Linux) -----------
+
+# A server that knows nothing of launchd: it binds 127.0.0.1:PORT and
+# [::1]:PORT itself and listens.  "check": prints, for each, whether its
+# socket is now launchd's (the inode of fd 3, fd 4) and its own fd number,
+# and whether any LISTEN_ variable came; else it serves HTTP/1.0 on both,
+# answering with its pid, until SIGTERM.
+cat >"$TMP/adopt-serve.py" <<'EOF'
+import os, select, signal, socket, sys
+port, mode = int(sys.argv[1]), sys.argv[2]
+a = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+b = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+fa, fb = a.fileno(), b.fileno()
+a.bind(("127.0.0.1", port)); a.listen(16)
+b.bind(("::1", port)); b.listen(16)
+if mode == "check":
+    for s, held, fd in ((a, 3, fa), (b, 4, fb)):
+        same = os.fstat(s.fileno()).st_ino == os.fstat(held).st_ino
+        print("%s ino=%s fd=%s" % (s.getsockname()[0], "same" if same else "other",
+                                   "same" if s.fileno() == fd else "other"))
+    print("listen_vars=%d" % sum(k.startswith("LISTEN_") for k in os.environ))
+    sys.exit(0)
+signal.signal(signal.SIGTERM, lambda *x: sys.exit(0))
+body = ("%d\n" % os.getpid()).encode()
+reply = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+for s in (a, b):
+    s.setblocking(False)
+while True:
+    for s in select.select([a, b], [], [], 1)[0]:
+        try:
+            c, _ = s.accept()
+        except BlockingIOError:
+            continue
+        with c:
+            c.setblocking(True)
+            c.settimeout(10)
+            try:
+                c.recv(4096)
+                c.sendall(reply)
+            except OSError:
+                pass
+EOF
+chmod a+r "$TMP/adopt-serve.py"
+D4=$TMP/launchd4.sock
+start_double "$D4" "Adopt=tcp://127.0.0.1:8070,tcp://[::1]:8070" \
+	"Kept=tcp://127.0.0.1:8071,tcp://[::1]:8071"
+
+test_expect_success 'run --launchd --adopt: the server'"'"'s own binds take launchd'"'"'s sockets (v4, v6), no LISTEN_*' '
+	PORTGATE_LAUNCHD_DOUBLE=$D4 "$PG" run --launchd Adopt --adopt -- "$PY" "$TMP/adopt-serve.py" 8070 check >"$OUT" &&
+	has "127.0.0.1 ino=same fd=same" && has "::1 ino=same fd=same" && has "listen_vars=0"
+'
+
+test_expect_success 'run --launchd --adopt --keep: a SIGHUP replacement is ready once both are adopted; both serve' '
+	PORTGATE_LAUNCHD_DOUBLE=$D4 "$PG" run --launchd Kept --adopt --keep --ready-timeout 20 -- \
+		"$PY" "$TMP/adopt-serve.py" 8071 serve >"$TMP/lk.out" 2>"$TMP/lk.log" &
+	k=$! && track_pid $k &&
+	j=0 && until old=$(curl -sS -m 5 http://127.0.0.1:8071/ 2>/dev/null); do
+		[ $j -ge 100 ] && exit 1; sleep 0.1; j=$((j + 1)); done &&
+	kill -HUP $k &&
+	wait_lines 1 "is ready (adopted and listening on 2 of 2 sockets); stopping the old pid $old" "$TMP/lk.log" &&
+	wait_lines 1 "stopped PROG pid $old" "$TMP/lk.log" &&
+	new4=$(curl -sS -m 5 http://127.0.0.1:8071/) && new6=$(curl -sS -m 5 "http://[::1]:8071/") &&
+	echo "old $old, new $new4 (v4) $new6 (v6)" && test "$new4" = "$new6" && test "$new4" != "$old" &&
+	kill -TERM $k && i=0 && while kill -0 $k 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done &&
+	! kill -0 $k 2>/dev/null
 '
 
 # --- portgate proxy --launchd --------------------------------------------------

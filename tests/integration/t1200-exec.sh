@@ -106,9 +106,9 @@ stop() {
 
 # --- the library itself ------------------------------------------------------------------
 
-test_expect_success 'the shim exports bind() and nothing else (no libpgcommon, no sanitizer)' '
-	nm -D --defined-only "$SHIM" | awk "{ print \$NF }" >"$OUT" &&
-	out_is bind &&
+test_expect_success 'the shim exports bind() and listen() (adopt mode) and nothing else (no libpgcommon, no sanitizer)' '
+	nm -D --defined-only "$SHIM" | awk "{ print \$NF }" | sort >"$OUT" &&
+	out_is "$(printf "bind\nlisten")" &&
 	! nm -D "$SHIM" | grep -e __asan -e __ubsan >/dev/null
 '
 
@@ -225,6 +225,18 @@ test_expect_success 'AF_UNSPEC + INADDR_ANY on an AF_INET socket is 0.0.0.0' '
 test_expect_success 'errno: untouched on success, exactly EACCES on denial (UDP too)' '
 	alice "$OPTS" udp 127.0.0.1 53 && out_is "53 ok addr=127.0.0.1 port=53 reuseport=0 v6only=- errno=kept" &&
 	{ bob "$OPTS" udp 127.0.0.1 53; test $? = 1; } && out_is "53 EACCES errno=EACCES" && err_empty
+'
+
+test_expect_success 'listen() through the shim (no adopt mode): the real one, its result and its errno' '
+	"$PG" exec -- "$PYTHON" -c "
+import errno, socket
+t = socket.socket(); t.bind((\"127.0.0.1\", 0)); t.listen(4); print(\"tcp ok\")
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    u.listen(4)
+except OSError as e:
+    print(\"udp\", \"EOPNOTSUPP\" if e.errno == errno.EOPNOTSUPP else e.errno)
+" >"$OUT" && out_is "$(printf "tcp ok\nudp EOPNOTSUPP")"
 '
 
 test_expect_success 'PORTGATE_BROKER_POLL=0 (no polling) and junk values (the default) change nothing' '

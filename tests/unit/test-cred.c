@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "cred.h"
 #include "tap.h"
 
@@ -26,7 +27,7 @@ check_socketpair(void)
 	uid_t a = (uid_t)-1, b = (uid_t)-1;
 	int sv[2], p[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) < 0) {
 		ok(0, "socketpair: %s", strerror(errno));
 		return;
 	}
@@ -60,7 +61,7 @@ check_connection(const char *dir, uid_t uid, const char *what)
 
 	(void)snprintf(un.sun_path, sizeof(un.sun_path), "%s/l.sock", dir);
 	(void)unlink(un.sun_path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	lfd = pg_socket(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC | PG_SOCK_NONBLOCK, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&un, sizeof(un)) < 0 || listen(lfd, 1) < 0 ||
 	    chmod(un.sun_path, 0777) < 0) {
 		ok(0, "%s: listen: %s", what, strerror(errno));
@@ -73,9 +74,9 @@ check_connection(const char *dir, uid_t uid, const char *what)
 		int c;
 		uid_t mine = geteuid(), peer = (uid_t)-1;
 
-		if (uid != mine && setresuid(uid, uid, uid) < 0)
+		if (uid != mine && pg_setresuid(uid) < 0)
 			_exit(2);
-		c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		c = pg_socket(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0);
 		if (c < 0 || connect(c, (struct sockaddr *)&un, sizeof(un)) < 0)
 			_exit(3);
 		/* The connecting side sees whoever called listen(). */
@@ -84,7 +85,7 @@ check_connection(const char *dir, uid_t uid, const char *what)
 	/* The connection waits in the backlog after the client exits; never block on it. */
 	if (pid > 0)
 		(void)waitpid(pid, &status, 0);
-	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	afd = pg_accept4(lfd, NULL, NULL, PG_SOCK_CLOEXEC);
 	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
 	       "%s: the client sees the listener's uid", what);
 	is_int(afd >= 0 ? pg_peer_uid(afd, &seen) : -1, 0, "%s: pg_peer_uid on the accepted socket",

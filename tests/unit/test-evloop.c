@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "evloop.h"
 #include "tap.h"
 
@@ -49,7 +50,7 @@ main(void)
 
 	ok(ev >= 0, "pg_evloop_open gives an fd");
 	ok(fcntl(ev, F_GETFD) & FD_CLOEXEC, "... which is close-on-exec");
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0,
+	ok(pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC | PG_SOCK_NONBLOCK, 0, sv) == 0,
 	   "a socketpair");
 
 	is_int(pg_evloop_add(ev, sv[0], PG_EV_READ | PG_EV_EDGE, &tag_a), 0, "add, read, edge");
@@ -88,7 +89,7 @@ main(void)
 	(void)close(sv[1]);
 
 	/* The proxy's listener pause with a shared counter: exclusive, deleted and added again. */
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0,
+	ok(pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC | PG_SOCK_NONBLOCK, 0, sv) == 0,
 	   "another socketpair");
 	is_int(pg_evloop_add(ev, sv[0], PG_EV_READ | PG_EV_EXCLUSIVE, &tag_a), 0,
 	       "add, read, exclusive");

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "fdpass.h"
 #include "tap.h"
 
@@ -72,8 +73,8 @@ test_roundtrip(void)
 	size_t nfds = 99;
 	ssize_t n;
 
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
-	ok(pipe2(p, O_CLOEXEC) == 0, "pipe");
+	ok(pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	ok(pg_pipe2(p, O_CLOEXEC) == 0, "pipe");
 	is_int(pg_fdpass_send(sv[0], "hello", 5, p[1]), 0, "send 5 bytes with an fd");
 	n = pg_fdpass_recv_count(sv[1], buf, sizeof(buf), 0, &got, &nfds);
 	is_int(n, 5, "5 bytes arrive");
@@ -117,8 +118,8 @@ test_extra_fds(void)
 	size_t nfds = 0;
 	ssize_t n;
 
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
-	ok(pipe2(p, O_CLOEXEC) == 0, "pipe");
+	ok(pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	ok(pg_pipe2(p, O_CLOEXEC) == 0, "pipe");
 	before = count_fds();
 	is_int(send_n(sv[0], "two", 3, p[0], 3), 0, "send three fds with one message");
 	n = pg_fdpass_recv_count(sv[1], buf, sizeof(buf), 0, &got, &nfds);
@@ -150,7 +151,7 @@ test_short_buffer(void)
 	char buf[4] = { 0 };
 	ssize_t n;
 
-	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	ok(pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
 	is_int(pg_fdpass_send(sv[0], "abcdefgh", 8, sv[0]), 0, "send 8 bytes and an fd");
 	n = pg_fdpass_recv(sv[1], buf, 3, 0, &got);
 	is_int(n, 3, "a stream socket hands out what fits");

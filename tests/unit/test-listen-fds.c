@@ -16,8 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "listen-fds-send.h"
 #include "portgate.h"
+#include "../../src/lib/listen-fds-platform.h"
 #include "tap.h"
 
 static void
@@ -72,7 +74,7 @@ install_two_sockets(void)
 {
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	if (dup2(sv[0], 3) < 0 || dup2(sv[1], 4) < 0)
 		abort();
@@ -238,9 +240,9 @@ inode(int fd)
 static void
 socket_at(int target)
 {
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 
-	if (fd < 0 || (fd != target && (dup3(fd, target, O_CLOEXEC) < 0 || close(fd) < 0)))
+	if (fd < 0 || (fd != target && (pg_dup3(fd, target, O_CLOEXEC) < 0 || close(fd) < 0)))
 		_exit(99);
 }
 
@@ -299,7 +301,7 @@ child_low_fd(void)
 	for (int fd = 3; fd < 64; fd++)
 		(void)close(fd);
 	close(0);
-	fds[0] = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fds[0] = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	printf("sockfd=%d\nino=%lu\n", fds[0], inode(fds[0]));
 	printf("r=%d\n", pg_listen_fds_place(fds, 1));
 	printf("fd0_open=%d\n", fcntl(0, F_GETFD) >= 0);
@@ -317,7 +319,7 @@ run_child(void (*fn)(void))
 	pid_t pid;
 
 	fflush(stdout);
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pg_pipe2(p, O_CLOEXEC) < 0)
 		return NULL;
 	pid = fork();
 	if (pid < 0)
@@ -401,6 +403,44 @@ test_place(void)
 	close(fd);
 }
 
+/* libportgate's move of launchd's sockets to 3.. (listen-fds-move.c), in this process. */
+static void
+test_move(void)
+{
+	unsigned long ino3, ino4;
+	int fds[2], nul, high;
+
+	if (fcntl(3, F_GETFD) >= 0 || fcntl(4, F_GETFD) >= 0) {
+		tap_skip("fds 3 and 4 are open in this process", "move: launchd's sockets to 3..");
+		return;
+	}
+	socket_at(3);
+	socket_at(4);
+	ino3 = inode(3);
+	ino4 = inode(4);
+	(void)fcntl(3, F_SETFD, 0);
+	fds[0] = 4; /* launchd's order, not the numbers' */
+	fds[1] = 3;
+	is_int(listen_fds_move(fds, 2), 0, "move: two sockets at 4 and 3");
+	ok(fds[0] == 3 && fds[1] == 4, "move: fds[] holds 3 and 4");
+	ok(inode(3) == ino4 && inode(4) == ino3, "move: in the order given (4 -> 3, 3 -> 4)");
+	ok(fcntl(3, F_GETFD) == FD_CLOEXEC && fcntl(4, F_GETFD) == FD_CLOEXEC,
+	   "move: both close-on-exec");
+	ok(fcntl(5, F_GETFD) < 0 && fcntl(6, F_GETFD) < 0, "move: no temporary fd left open");
+	close(3);
+	close(4);
+
+	nul = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the lowest free: 3 */
+	high = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
+	fds[0] = high;
+	is_int(listen_fds_move(fds, 1), -EBUSY, "move: fd 3 opened by the program is EBUSY");
+	ok(fds[0] == high && fcntl(high, F_GETFD) >= 0 && fcntl(nul, F_GETFD) >= 0,
+	   "move: ...and nothing moved or closed");
+	close(high);
+	close(nul);
+	is_int(listen_fds_move(fds, 0), 0, "move: no sockets, nothing to do");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -410,5 +450,6 @@ main(int argc, char **argv)
 	test_fdname();
 	test_env_format();
 	test_place();
+	test_move();
 	return tap_done();
 }

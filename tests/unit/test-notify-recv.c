@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "notify-recv.h"
 #include "tap.h"
 
@@ -49,7 +50,7 @@ send_to(const char *addr, const char *msg, int pass_fd)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
 	}
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = pg_socket(AF_UNIX, SOCK_DGRAM | PG_SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	r = sendmsg(fd, &m, 0) < 0 ? -errno : 0;

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "../../src/proxy/shovel.h"
 #include "../../src/proxy/zerocopy.h"
 #include "tap.h"
@@ -34,14 +35,18 @@ struct rig {
 static int
 rig_open(struct rig *r)
 {
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r->src) < 0)
+	if (pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_NONBLOCK | PG_SOCK_CLOEXEC, 0, r->src) < 0)
 		return -errno;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, r->dst) < 0)
+	if (pg_socketpair(AF_UNIX, SOCK_STREAM | PG_SOCK_NONBLOCK | PG_SOCK_CLOEXEC, 0, r->dst) < 0)
 		return -errno;
-	/*
-	 * Room for more than a stream's first pipe in the source, so that one
-	 * splice can fill it and the pipe grows (as root: past wmem_max).
-	 */
+		/*
+		 * Room for more than a stream's first pipe in the source, so that one
+		 * splice can fill it and the pipe grows (as root: past wmem_max).
+		 * SO_SNDBUFFORCE is Linux's; elsewhere SO_SNDBUF twice.
+		 */
+#ifndef SO_SNDBUFFORCE
+#define SO_SNDBUFFORCE SO_SNDBUF
+#endif
 	for (int big = 4 << 20, i = 0; i < 2; i++)
 		(void)setsockopt(r->src[0], SOL_SOCKET, i ? SO_SNDBUF : SO_SNDBUFFORCE, &big,
 				 sizeof(big));
