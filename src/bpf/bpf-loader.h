@@ -68,6 +68,8 @@ struct pg_bpf_params {
  * Pinned in pin_dir next to the links, shared by every generation: the
  * decision records (a ring buffer), their counters and the rate limiter.
  */
+#define PG_BPF_PIN_BIND4     "bind4" /* the links */
+#define PG_BPF_PIN_BIND6     "bind6"
 #define PG_BPF_PIN_LOG	     "log"
 #define PG_BPF_PIN_COUNTERS  "counters"
 #define PG_BPF_PIN_RATELIMIT "ratelimit"
@@ -104,7 +106,7 @@ struct pg_bpf_link {
 	char pin[512];
 };
 
-/* What is loaded: links, programs, the generation's configuration, its maps. */
+/* What is loaded: links, programs, the generation's configuration, its maps (bpf-status.c). */
 struct pg_bpf_status {
 	struct pg_bpf_link link[2]; /* bind4, bind6 */
 	struct pg_k_config cfg;	    /* of bind4's program; cfg.magic 0 if unreadable */
