@@ -236,10 +236,10 @@ $(B)/tests/unit/test-shovel-none: $(B)/tests/unit/test-shovel.o $(ZC_NONE_OBJ) $
 ifeq ($(PLATFORM),linux)
 BPFTOOL ?= bpftool
 BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le/powerpc/')
-BPF_CFLAGS := -target bpf -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I$(B)/bpf -Isrc/bpf \
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -D__TARGET_ARCH_$(BPF_ARCH) -I$(B)/bpf -Isrc/bpf \
 	-I/usr/include/$(shell $(CC) -dumpmachine)
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
-BPF_LOADER_OBJ := $(B)/src/bpf/bpf-loader.o
+BPF_LOADER_OBJ := $(B)/src/bpf/bpf-loader.o $(B)/src/bpf/bpf-status.o $(B)/src/bpf/bpf-host.o
 $(B)/bpf/vmlinux.h:
 	@mkdir -p $(@D)
 	$(call msg,GEN,$@)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@

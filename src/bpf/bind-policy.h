@@ -156,7 +156,7 @@ struct pg_k_ab_uid_val {
  * generation per program, so a reload (a new program swapped into the links)
  * can never mix two generations.  Read back by "portgate kernel status".
  */
-#define PG_K_CONFIG_MAGIC 0x70676b32 /* "pgk2": bumped when a layout changes */
+#define PG_K_CONFIG_MAGIC 0x70676b33 /* "pgk3": bumped when a layout changes */
 
 struct pg_k_config {
 	__u32 magic;		 /* PG_K_CONFIG_MAGIC once filled in */
@@ -170,9 +170,90 @@ struct pg_k_config {
 	__u32 nrules;
 	__u32 nmanaged;
 	__u32 nallowed;
-	__u32 nab_file; /* entries of pg_ab_file */
-	__u32 nab_uid;	/* and of pg_ab_uid */
+	__u32 nab_file;	  /* entries of pg_ab_file */
+	__u32 nab_uid;	  /* and of pg_ab_uid */
+	__u32 log_grants; /* 1: a record for every grant too, not only denials */
+	__u64 generation; /* unique per load or reload (CLOCK_REALTIME ns): names pg_rules */
+	__u32 log_rate;	  /* records per second and uid, on average ... */
+	__u32 log_burst;  /* ... and at most this many at once */
+	__u32 task_info;  /* 1: this kernel lets the hooks read the pid and comm */
+	__u32 pad2;
+};
+
+/*
+ * Decision records (issue 14): a record per denial, and per grant with
+ * log_grants, written to the ring buffer pg_log.  "Grant" means a bind the
+ * policy decided to allow (a managed port covered by a rule, or a port the
+ * authbind tree grants); binds the program leaves alone (port 0, root, the
+ * exempt broker user, unmanaged ports nobody grants, other netns) are neither.
+ * Rate-limited per uid in the program (a token bucket in pg_ratelimit, GCRA);
+ * what it drops is counted in pg_counters.  pg_log, pg_counters and
+ * pg_ratelimit are pinned next to the links ("log", "counters", "ratelimit")
+ * and shared by every generation, so a reader keeps its ring across reloads.
+ */
+#define PG_K_LOG_RING_BYTES (256 * 1024)
+#define PG_K_LOG_RATE	    10 /* records per second and uid */
+#define PG_K_LOG_BURST	    20
+#define PG_K_MAX_RATELIMIT  4096 /* uids remembered (LRU) */
+
+#define PG_K_LOG_DENY  0
+#define PG_K_LOG_GRANT 1
+
+/* Why: which part of the policy decided. */
+#define PG_K_WHY_RULE	   1 /* granted by the rule pg_allowed names */
+#define PG_K_WHY_AUTHBIND  2 /* granted by the authbind tree */
+#define PG_K_WHY_NOT_OWNER 3 /* denied: managed, no rule covers it; rule = one naming the port */
+
+/* Rule ids that are no rule: the authbind tree (pg_rules' last entry), nothing. */
+#define PG_K_RULE_AUTHBIND 0xfffffffeu
+#define PG_K_RULE_NONE	   0xffffffffu
+
+struct pg_k_log_rec {
+	__u64 boot_ns;	    /* CLOCK_BOOTTIME of the bind */
+	__u64 netns_cookie; /* of the socket's network namespace */
+	__u64 generation;   /* pg_cfg.generation of the deciding program */
+	__u32 uid, gid, pid, rule;
+	__u32 addr[4];	 /* as given, network-order bytes; IPv4 in the first word */
+	__u16 port;	 /* host order */
+	__u8 proto;	 /* PG_K_IPPROTO_TCP or _UDP */
+	__u8 family;	 /* PG_K_AF_INET or _INET6 */
+	__u8 verdict;	 /* PG_K_LOG_DENY or _GRANT */
+	__u8 why;	 /* PG_K_WHY_* */
+	__u8 dual_stack; /* "[::]" without IPV6_V6ONLY */
+	__u8 pad;
+	char comm[16];
+};
+
+/* pg_counters: a per-CPU array of __u64, summed by the reader. */
+#define PG_K_CNT_DENIALS      0 /* every denial */
+#define PG_K_CNT_GRANTS	      1 /* every grant (see above), logged or not */
+#define PG_K_CNT_LOGGED	      2 /* records written */
+#define PG_K_CNT_DROP_RATE    3 /* records the per-uid rate limit dropped */
+#define PG_K_CNT_DROP_FULL    4 /* records dropped because the ring buffer was full */
+#define PG_K_NCOUNTERS	      5
+#define PG_K_COUNTERS_ENTRIES 8
+
+/* pg_ratelimit: the GCRA state per uid (its theoretical arrival time). */
+struct pg_k_ratelimit {
+	__u64 tat_ns;
+};
+
+/*
+ * pg_rules: the rule-id -> file:line table of one generation (an array,
+ * frozen, bound to both programs without being read by them).  Entry i is
+ * rule i of the policy; the last entry (PG_K_RULE_AUTHBIND's) names the
+ * authbind tree, file "" when there was none.  Longer strings are cut.
+ */
+#define PG_K_RULE_FILE_LEN	224
+#define PG_K_RULE_PRINCIPAL_LEN 64
+#define PG_K_RULE_SPEC_LEN	80
+
+struct pg_k_rule {
+	__u32 line;
 	__u32 pad;
+	char file[PG_K_RULE_FILE_LEN];
+	char principal[PG_K_RULE_PRINCIPAL_LEN];
+	char spec[PG_K_RULE_SPEC_LEN];
 };
 
 #endif

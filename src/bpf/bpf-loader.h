@@ -61,7 +61,18 @@ struct pg_bpf_params {
 	unsigned unpriv_port_start; /* return 3 below it, 1 above */
 	const uint32_t *exempt;	    /* uids never judged: the broker's user */
 	size_t nexempt;		    /* at most PG_K_MAX_EXEMPT */
+	bool log_grants;	    /* a record for every grant, not only every denial */
 };
+
+/*
+ * Pinned in pin_dir next to the links, shared by every generation: the
+ * decision records (a ring buffer), their counters and the rate limiter.
+ */
+#define PG_BPF_PIN_BIND4     "bind4" /* the links */
+#define PG_BPF_PIN_BIND6     "bind6"
+#define PG_BPF_PIN_LOG	     "log"
+#define PG_BPF_PIN_COUNTERS  "counters"
+#define PG_BPF_PIN_RATELIMIT "ratelimit"
 
 /*
  * Load the programs with k, attach them to the cgroup open at cgroup_fd and
@@ -95,7 +106,7 @@ struct pg_bpf_link {
 	char pin[512];
 };
 
-/* What is loaded: links, programs, the generation's configuration, its maps. */
+/* What is loaded: links, programs, the generation's configuration, its maps (bpf-status.c). */
 struct pg_bpf_status {
 	struct pg_bpf_link link[2]; /* bind4, bind6 */
 	struct pg_k_config cfg;	    /* of bind4's program; cfg.magic 0 if unreadable */
@@ -103,12 +114,24 @@ struct pg_bpf_status {
 	uint32_t managed_map_id, allowed_map_id;
 	int managed_fd, allowed_fd; /* for pg_bpf_status_lookup, -1 if not found */
 	int abfile_fd, abuid_fd;    /* the authbind tree's maps, -1 if not found */
+	int rules_fd;		    /* pg_rules of bind4's generation, -1 if not found */
+	int log_fd, counters_fd;    /* the pinned ring buffer and counters, -1 if not pinned */
 };
 
 /* Read back what pin_dir holds.  -ENOENT if neither link is pinned. */
 int pg_bpf_status(const char *pin_dir, struct pg_bpf_status *ret);
 
 void pg_bpf_status_clear(struct pg_bpf_status *s);
+
+/* The counters of the decision records (PG_K_CNT_*), summed over the CPUs. */
+int pg_bpf_counters(const struct pg_bpf_status *s, uint64_t ret[PG_K_NCOUNTERS]);
+
+/*
+ * The rule table (pg_rules) of the loaded generation, in a new array of
+ * *ret_n entries.  -ENOENT if the generation has none (loaded by an older
+ * portgate), -ENOMEM.
+ */
+int pg_bpf_rule_table(const struct pg_bpf_status *s, struct pg_k_rule **ret, size_t *ret_n);
 
 /* Lookups in the loaded maps, for pg_kjudge(): what the kernel decides. */
 void pg_bpf_status_lookup(const struct pg_bpf_status *s, struct pg_klookup *ret);

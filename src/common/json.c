@@ -14,6 +14,13 @@ pg_json_init(struct pg_json *j, FILE *f)
 	j->f = f;
 }
 
+void
+pg_json_init_compact(struct pg_json *j, FILE *f)
+{
+	pg_json_init(j, f);
+	j->compact = true;
+}
+
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
@@ -86,9 +93,10 @@ member(struct pg_json *j, const char *key)
 		j->misuse = true;
 	if (j->depth > 0) {
 		if (j->has_member[j->depth - 1])
-			fputc(',', j->f);
+			fputs(j->compact ? ", " : ",", j->f);
 		j->has_member[j->depth - 1] = true;
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
+		if (!j->compact)
+			fprintf(j->f, "\n%*s", 2 * j->depth, "");
 	}
 	if (key != NULL && want_key) {
 		put_string(j->f, key);
@@ -118,7 +126,7 @@ end(struct pg_json *j, bool array)
 		return;
 	}
 	j->depth--;
-	if (j->has_member[j->depth])
+	if (j->has_member[j->depth] && !j->compact)
 		fprintf(j->f, "\n%*s", 2 * j->depth, "");
 	fputc(array ? ']' : '}', j->f);
 }

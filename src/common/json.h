@@ -35,9 +35,12 @@ struct pg_json {
 	bool in_array[PG_JSON_MAX_DEPTH];
 	bool has_member[PG_JSON_MAX_DEPTH];
 	bool misuse;
+	bool compact; /* one line: no newlines or indentation inside the document */
 };
 
 void pg_json_init(struct pg_json *j, FILE *f);
+/* The same, for one document per line (JSON Lines): {"a": 1, "b": [2, 3]} */
+void pg_json_init_compact(struct pg_json *j, FILE *f);
 void pg_json_begin_object(struct pg_json *j, const char *key);
 void pg_json_end_object(struct pg_json *j);
 void pg_json_begin_array(struct pg_json *j, const char *key);

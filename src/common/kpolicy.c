@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -449,7 +450,61 @@ pg_kpolicy_clear(struct pg_kpolicy *k)
 	free(k->allowed);
 	free(k->abfile);
 	free(k->abuid);
+	free(k->ruletab);
 	*k = (struct pg_kpolicy){ 0 };
+}
+
+/* Copy s into a field of size n, keeping its end when it is too long. */
+static void
+copy_tail(char *dst, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < n) {
+		memcpy(dst, s, len + 1);
+		return;
+	}
+	memcpy(dst, "...", 3);
+	memcpy(dst + 3, s + len - (n - 4), n - 3); /* its end, with the NUL */
+}
+
+int
+pg_kpolicy_rule_table(const struct pg_policy *p, struct pg_kpolicy *k)
+{
+	struct pg_k_rule *t = calloc(p->nrules + 1, sizeof(*t));
+	char spec[PG_SPEC_STRLEN];
+
+	if (t == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct pg_rule *r = &p->rules[i];
+
+		t[i].line = r->line;
+		copy_tail(t[i].file, sizeof(t[i].file), r->file);
+		copy_tail(t[i].principal, sizeof(t[i].principal), r->principal);
+		copy_tail(t[i].spec, sizeof(t[i].spec), pg_spec_format(&r->spec, spec));
+	}
+	if (p->authbind_dir != NULL)
+		copy_tail(t[p->nrules].file, sizeof(t[p->nrules].file), p->authbind_dir);
+	free(k->ruletab);
+	k->ruletab = t;
+	k->nruletab = p->nrules + 1;
+	return 0;
+}
+
+const char *
+pg_krule_text(const struct pg_k_rule *tab, size_t n, uint32_t rule, char *buf, size_t size)
+{
+	if (rule == PG_K_RULE_AUTHBIND && n > 0 && tab[n - 1].file[0] != '\0')
+		(void)snprintf(buf, size, "authbind:%.*s", PG_K_RULE_FILE_LEN, tab[n - 1].file);
+	else if (rule == PG_K_RULE_AUTHBIND)
+		(void)snprintf(buf, size, "authbind");
+	else if (n > 0 && rule < n - 1)
+		(void)snprintf(buf, size, "%.*s:%u", PG_K_RULE_FILE_LEN, tab[rule].file,
+			       tab[rule].line);
+	else
+		(void)snprintf(buf, size, "none");
+	return buf;
 }
 
 /* --- lookups in a compiled policy ------------------------------------------------ */

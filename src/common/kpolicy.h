@@ -75,7 +75,9 @@ struct pg_kpolicy {
 	struct pg_kabuid *abuid; /* sorted by key, unique */
 	size_t nabuid;
 	size_t nrules;
-	uint64_t hash; /* FNV-1a over the entries: equal policies, equal hashes */
+	uint64_t hash;		   /* FNV-1a over the entries: equal policies, equal hashes */
+	struct pg_k_rule *ruletab; /* pg_rules: rule id -> file:line; not in the hash */
+	size_t nruletab;	   /* nrules + 1 (the authbind tree) once filled */
 };
 
 /*
@@ -91,6 +93,17 @@ int pg_kpolicy_compile(const struct pg_policy *p, const struct pg_kgroups *group
 		       size_t max_allowed, struct pg_kpolicy *ret, bool *ret_lower_bound);
 
 void pg_kpolicy_clear(struct pg_kpolicy *k);
+
+/*
+ * Fill k->ruletab from p: entry i names rule i (file, line, principal, spec),
+ * the last one p's authbind tree (file "" if none).  Strings too long for the
+ * map are cut at the front of a file name ("..." + its end).  -ENOMEM.
+ */
+int pg_kpolicy_rule_table(const struct pg_policy *p, struct pg_kpolicy *k);
+
+/* The text of entry rule of a table as "FILE:LINE" (or "authbind:DIR"); "none" if out of range. */
+const char *pg_krule_text(const struct pg_k_rule *tab, size_t n, uint32_t rule, char *buf,
+			  size_t size);
 
 /* Recompute k->hash after entries were added (the authbind tree's). */
 void pg_kpolicy_rehash(struct pg_kpolicy *k);

@@ -74,20 +74,6 @@ void cli_parse_spec(const char *cmd, const char *text, unsigned flags, struct pg
 struct pg_os_rule;
 void cli_parse_platform(const char *cmd, const char *text, struct pg_os_rule *ret);
 
-/*
- * Is portgated answering at path?  0 and, when ret_pid is not NULL, its pid
- * and user (0 and -1 where unknown), or -errno: -ENOENT no socket there,
- * -ECONNREFUSED a socket nobody serves.
- */
-int cli_broker_probe(const char *path, pid_t *ret_pid, uid_t *ret_uid);
-
-/*
- * Does the kernel's loaded policy (its configuration c) match p compiled now,
- * with the accounts as they are?  1 yes, 0 no, -errno if p does not compile.
- */
-struct pg_k_config;
-int cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c);
-
 int cmd_allow(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_deny(int argc, char **argv);

@@ -2,7 +2,8 @@
 /*
  * cmd-kernel-watch.c - "portgate kernel watch": reload the kernel policy when
  * the accounts, the policy files or the authbind tree change (inotify, bursts
- * merged), as a child running exactly "portgate kernel reload".
+ * merged), as a child running exactly "portgate kernel reload"; and write the
+ * kernel's decision records to stderr (the journal, under systemd) as they come.
  * Runs as root.
  */
 #include <errno.h>
@@ -202,6 +203,20 @@ watch_reload(struct pg_sigsource *sig)
 		      WTERMSIG(status));
 }
 
+/* The reader, once the loaded programs write records (after a reload of an older load). */
+static struct kernel_log *
+watch_log_open(const char *pin_dir)
+{
+	struct pg_bpf_status st;
+	struct kernel_log *l;
+
+	if (pg_bpf_status(pin_dir, &st) < 0)
+		return NULL;
+	l = kernel_log_open(&st, pin_dir, stderr, "portgate: ", false);
+	pg_bpf_status_clear(&st);
+	return l;
+}
+
 int
 kernel_watch(const char *pin_dir)
 {
@@ -213,6 +228,7 @@ kernel_watch(const char *pin_dir)
 			   .wd_absub = { -1, -1, -1 } };
 	struct pg_bpf_status st;
 	struct pg_sigsource *sig;
+	struct kernel_log *klog;
 	sigset_t set;
 	_cleanup_close_ int ifd = -1;
 	int64_t first = 0, last = 0;
@@ -222,7 +238,12 @@ kernel_watch(const char *pin_dir)
 	watch_pin_dir = pin_dir;
 	kernel_require_bpf();
 	kernel_require_loaded(&st);
+	/* The ring buffer is shared by every generation: the reloads below keep it. */
+	klog = kernel_log_open(&st, pin_dir, stderr, "portgate: ", false);
 	pg_bpf_status_clear(&st);
+	if (klog == NULL)
+		warnx("watch: the loaded programs write no records (loaded by an older "
+		      "portgate); the first reload starts them");
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* Signals arrive on a descriptor; a shell may have left SIGINT ignored. */
@@ -260,8 +281,10 @@ kernel_watch(const char *pin_dir)
 	pending = true;
 	first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = pg_sigsource_fd(sig), .events = POLLIN },
-					 { .fd = ifd, .events = POLLIN } };
+		struct pollfd pfd[3] = { { .fd = pg_sigsource_fd(sig), .events = POLLIN },
+					 { .fd = ifd, .events = POLLIN },
+					 { .fd = klog ? kernel_log_fd(klog) : -1,
+					   .events = POLLIN } };
 		int64_t due = 0, now;
 		int timeout = -1;
 
@@ -272,7 +295,7 @@ kernel_watch(const char *pin_dir)
 			now = (int64_t)pg_now_ms();
 			timeout = due > now ? (int)(due - now) : 0;
 		}
-		if (poll(pfd, 2, timeout) < 0) {
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno(EXIT_TEMPFAIL, errno, "watch: poll");
@@ -286,12 +309,17 @@ kernel_watch(const char *pin_dir)
 					       signo == SIGINT ? "SIGINT" : "SIGTERM");
 					/* Freed; its signals stay blocked. */
 					(void)pg_sigsource_detach(sig, &set);
+					if (klog != NULL)
+						(void)kernel_log_drain(klog);
+					kernel_log_close(klog);
 					return EXIT_OK;
 				}
 				pending = true; /* SIGHUP: reload now */
 				first = last = (int64_t)pg_now_ms() - WATCH_QUIET_MS;
 			}
 		}
+		if ((pfd[2].revents & POLLIN) && (r = kernel_log_drain(klog)) < 0)
+			warnx("watch: cannot read the kernel log: %s", strerror(-r));
 		if ((pfd[1].revents & POLLIN) && watch_read(&w)) {
 			now = (int64_t)pg_now_ms();
 			if (!pending)
@@ -306,6 +334,8 @@ kernel_watch(const char *pin_dir)
 			if ((int64_t)pg_now_ms() >= due) {
 				pending = false;
 				watch_reload(sig);
+				if (klog == NULL)
+					klog = watch_log_open(pin_dir);
 			}
 		}
 	}

@@ -1,47 +1,34 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * cmd-kernel.c - "portgate kernel load|unload|reload|status|watch": the policy in
- * the kernel's cgroup bind hooks (src/bpf/) and an audit of the live listeners;
- * the watcher is in cmd-kernel-watch.c.
+ * cmd-kernel.c - "portgate kernel load|unload|reload|status|watch|log": the
+ * options, and loading, swapping and removing the policy in the kernel's
+ * cgroup bind hooks (src/bpf/); status and its audit of the live listeners are
+ * in cmd-kernel-status.c, the watcher in cmd-kernel-watch.c, the log reader in
+ * cmd-kernel-log.c.
  * Runs as root: loads BPF programs, mounts bpffs, enters network namespaces.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/inet_diag.h>
 #include <linux/magic.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../bpf/bpf-loader.h"
-#include "broker.h"
+#include "cli-probe.h"
 #include "cli.h"
 #include "cmd-kernel.h"
-#include "kpolicy-authbind.h"
 #include "kpolicy.h"
-#include "sysinfo.h"
 
 #define BROKER_USER_DEFAULT "portgate"
 #define FALLBACK	    "use the broker instead (portgated, with 'portgate exec' or 'portgate run')"
 
-static struct {
-	const char *cgroup;
-	const char *pin_dir;
-	const char *netns;
-	const char *broker_user;
-	bool all_netns;
-} arg;
+struct kernel_args kargs = { .log_grants = -1 };
 
 static int
 print_libbpf(const char *fmt, va_list ap)
@@ -69,9 +56,9 @@ open_cgroup(char *path, size_t size)
 	struct statfs st;
 	int fd, r;
 
-	if (arg.cgroup != NULL) {
-		if (snprintf(path, size, "%s", arg.cgroup) >= (int)size)
-			die(EXIT_USAGE, "cgroup path '%s' is too long", arg.cgroup);
+	if (kargs.cgroup != NULL) {
+		if (snprintf(path, size, "%s", kargs.cgroup) >= (int)size)
+			die(EXIT_USAGE, "cgroup path '%s' is too long", kargs.cgroup);
 	} else if ((r = pg_cgroup2_root(path, size)) < 0) {
 		if (r == -ENOENT)
 			die(EXIT_TEMPFAIL,
@@ -92,15 +79,15 @@ open_cgroup(char *path, size_t size)
 static size_t
 exempt_uids(uint32_t *uids)
 {
-	const char *user = arg.broker_user ? arg.broker_user : BROKER_USER_DEFAULT;
+	const char *user = kargs.broker_user ? kargs.broker_user : BROKER_USER_DEFAULT;
 	uid_t uid;
 	int r;
 
 	if (user[0] == '\0')
 		return 0;
 	r = pg_lookup_uid(user, &uid);
-	if (r < 0 && arg.broker_user != NULL)
-		die(EXIT_USAGE, "unknown broker user '%s'", arg.broker_user);
+	if (r < 0 && kargs.broker_user != NULL)
+		die(EXIT_USAGE, "unknown broker user '%s'", kargs.broker_user);
 	if (r < 0 || uid == 0) /* no broker user here; root is exempt anyway */
 		return 0;
 	uids[0] = uid;
@@ -108,33 +95,20 @@ exempt_uids(uint32_t *uids)
 }
 
 /* With --cgroup on reload, unload or status: the policy must be attached there. */
-static void
-check_cgroup(const struct pg_bpf_status *st)
+void
+kernel_check_cgroup(const struct pg_bpf_status *st)
 {
 	const struct pg_bpf_link *l = st->link[0].present ? &st->link[0] : &st->link[1];
 	struct stat sb;
 
-	if (arg.cgroup == NULL)
+	if (kargs.cgroup == NULL)
 		return;
-	if (stat(arg.cgroup, &sb) < 0)
-		die_errno(EXIT_TEMPFAIL, errno, "cgroup '%s'", arg.cgroup);
+	if (stat(kargs.cgroup, &sb) < 0)
+		die_errno(EXIT_TEMPFAIL, errno, "cgroup '%s'", kargs.cgroup);
 	if ((uint64_t)sb.st_ino != l->cgroup_id)
 		die(EXIT_TEMPFAIL,
 		    "the policy pinned in '%s' is attached to cgroup id %llu, not '%s'",
-		    arg.pin_dir, (unsigned long long)l->cgroup_id, arg.cgroup);
-}
-
-/* Add the authbind tree at dir to k, judging the users of the account database. */
-static int
-compile_authbind(const char *dir, struct pg_kpolicy *k, struct pg_diags *d)
-{
-	struct pg_kab_users u = { 0 };
-	int r = pg_kab_users_from_accounts(&u);
-
-	if (r == 0)
-		r = pg_kpolicy_compile_authbind(dir, &u, k, d);
-	pg_kab_users_clear(&u);
-	return r;
+		    kargs.pin_dir, (unsigned long long)l->cgroup_id, kargs.cgroup);
 }
 
 /* Load the policy from the configuration and compile it for the maps, or die. */
@@ -158,12 +132,14 @@ compile_policy(struct pg_kpolicy *k)
 		    "the kernel was not touched: narrow port ranges or group grants, or %s",
 		    cli.config_dir, lower ? "more than " : "", k->nallowed, PG_K_MAX_ALLOWED,
 		    FALLBACK);
+	if (r == 0)
+		r = pg_kpolicy_rule_table(p, k);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "compile the policy for the kernel");
 	if (p->authbind_dir != NULL) {
 		struct pg_diags d = { 0 };
 
-		r = compile_authbind(p->authbind_dir, k, &d);
+		r = cli_kernel_compile_authbind(p->authbind_dir, k, &d);
 		cli_print_diags(&d);
 		pg_diags_clear(&d);
 		if (r == -EINVAL)
@@ -205,11 +181,11 @@ default_netns_info(uint64_t *cookie, unsigned *unpriv_start, const char **ret_pa
 static void
 scope_params(struct pg_bpf_params *prm)
 {
-	const char *ns = arg.netns;
+	const char *ns = kargs.netns;
 	int r;
 
-	prm->all_netns = arg.all_netns;
-	if (arg.all_netns) {
+	prm->all_netns = kargs.all_netns;
+	if (kargs.all_netns) {
 		/* Thresholds differ between namespaces: 3 for every granted bind is always right.
 		 */
 		prm->unpriv_port_start = 65536;
@@ -254,8 +230,8 @@ keep_scope(const struct pg_k_config *loaded, struct pg_bpf_params *prm)
 	}
 }
 
-static const char *
-scope_text(const struct pg_k_config *c, char *buf, size_t size)
+const char *
+kernel_scope_text(const struct pg_k_config *c, char *buf, size_t size)
 {
 	if (c->all_netns)
 		(void)snprintf(buf, size, "every network namespace");
@@ -275,9 +251,10 @@ print_generation(const char *what, const struct pg_kpolicy *k, const struct pg_b
 
 	if (k->nabfile + k->nabuid > 0)
 		(void)snprintf(ab, sizeof(ab), ", %zu+%zu authbind entries", k->nabfile, k->nabuid);
-	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s\n", what,
-	       k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
-	       scope_text(&c, scope, sizeof(scope)));
+	printf("%s: %zu rules, %zu managed ports, %zu entries%s, policy hash %016llx, %s; "
+	       "logging denials%s\n",
+	       what, k->nrules, k->nmanaged, k->nallowed, ab, (unsigned long long)k->hash,
+	       kernel_scope_text(&c, scope, sizeof(scope)), prm->log_grants ? " and grants" : "");
 }
 
 static int
@@ -295,23 +272,24 @@ kernel_load(void)
 	scope_params(&prm);
 	prm.nexempt = exempt_uids(exempt);
 	prm.exempt = exempt;
+	prm.log_grants = kargs.log_grants == 1;
 	cg = open_cgroup(cgroup, sizeof(cgroup));
-	r = pg_bpf_pin_dir_prepare(arg.pin_dir);
+	r = pg_bpf_pin_dir_prepare(kargs.pin_dir);
 	if (r == -ENOTDIR)
-		die(EXIT_TEMPFAIL, "'%s' is not on a bpf filesystem", arg.pin_dir);
+		die(EXIT_TEMPFAIL, "'%s' is not on a bpf filesystem", kargs.pin_dir);
 	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "prepare the pin directory '%s'", arg.pin_dir);
-	r = pg_bpf_load(&k, &prm, cg, arg.pin_dir);
+		die_errno(EXIT_TEMPFAIL, -r, "prepare the pin directory '%s'", kargs.pin_dir);
+	r = pg_bpf_load(&k, &prm, cg, kargs.pin_dir);
 	if (r == -EEXIST)
 		die(EXIT_TEMPFAIL,
 		    "a policy is already loaded in '%s'; use 'portgate kernel reload' to replace "
 		    "it",
-		    arg.pin_dir);
+		    kargs.pin_dir);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r,
 			  "load the bind programs into the kernel (nothing was "
 			  "attached)");
-	printf("loaded at %s, pinned in %s\n", cgroup, arg.pin_dir);
+	printf("loaded at %s, pinned in %s\n", cgroup, kargs.pin_dir);
 	print_generation("policy", &k, &prm);
 	pg_kpolicy_clear(&k);
 	return EXIT_OK;
@@ -321,14 +299,14 @@ kernel_load(void)
 void
 kernel_require_loaded(struct pg_bpf_status *st)
 {
-	int r = pg_bpf_status(arg.pin_dir, st);
+	int r = pg_bpf_status(kargs.pin_dir, st);
 
 	if (r == -ENOENT)
 		die(EXIT_TEMPFAIL, "no policy is loaded in '%s'; use 'portgate kernel load'",
-		    arg.pin_dir);
+		    kargs.pin_dir);
 	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", arg.pin_dir);
-	check_cgroup(st);
+		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", kargs.pin_dir);
+	kernel_check_cgroup(st);
 }
 
 int
@@ -343,25 +321,27 @@ kernel_reload(void)
 	kernel_require_bpf();
 	kernel_require_loaded(&st);
 	compile_policy(&k);
-	if (!arg.all_netns && arg.netns == NULL && st.cfg.magic != 0)
+	if (!kargs.all_netns && kargs.netns == NULL && st.cfg.magic != 0)
 		keep_scope(&st.cfg, &prm);
 	else
 		scope_params(&prm);
 	/* No --broker-user: the exemption given at load stays, as the scope does. */
-	if (arg.broker_user == NULL && st.cfg.magic != 0) {
+	if (kargs.broker_user == NULL && st.cfg.magic != 0) {
 		prm.nexempt = st.cfg.nexempt < PG_K_MAX_EXEMPT ? st.cfg.nexempt : PG_K_MAX_EXEMPT;
 		memcpy(exempt, st.cfg.exempt, prm.nexempt * sizeof(exempt[0]));
 	} else {
 		prm.nexempt = exempt_uids(exempt);
 	}
+	/* No --log-grants or --no-log-grants: as load was given, too. */
+	prm.log_grants = kargs.log_grants >= 0 ? kargs.log_grants == 1 : st.cfg.log_grants != 0;
 	pg_bpf_status_clear(&st);
 	prm.exempt = exempt;
-	r = pg_bpf_reload(&k, &prm, arg.pin_dir);
+	r = pg_bpf_reload(&k, &prm, kargs.pin_dir);
 	if (r == -ESTALE)
 		die(EXIT_TEMPFAIL,
 		    "only one of the two links is pinned in '%s'; run 'portgate "
 		    "kernel unload', then 'load'",
-		    arg.pin_dir);
+		    kargs.pin_dir);
 	if (r < 0)
 		die_errno(EXIT_TEMPFAIL, -r, "swap the policy (the previous one stays enforced)");
 	print_generation("reloaded", &k, &prm);
@@ -375,360 +355,22 @@ kernel_unload(void)
 	struct pg_bpf_status st;
 	int r;
 
-	if (arg.cgroup != NULL && pg_bpf_status(arg.pin_dir, &st) == 0) {
-		check_cgroup(&st);
+	if (kargs.cgroup != NULL && pg_bpf_status(kargs.pin_dir, &st) == 0) {
+		kernel_check_cgroup(&st);
 		pg_bpf_status_clear(&st);
 	}
-	r = pg_bpf_unload(arg.pin_dir);
+	r = pg_bpf_unload(kargs.pin_dir);
 
 	if (r == -ENOENT) {
-		printf("nothing is loaded in %s\n", arg.pin_dir);
+		printf("nothing is loaded in %s\n", kargs.pin_dir);
 		return EXIT_OK;
 	}
 	if (r == -EPERM || r == -EACCES)
-		die_errno(EXIT_TEMPFAIL, -r, "unload from '%s' (run as root)", arg.pin_dir);
+		die_errno(EXIT_TEMPFAIL, -r, "unload from '%s' (run as root)", kargs.pin_dir);
 	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "unload from '%s'", arg.pin_dir);
+		die_errno(EXIT_TEMPFAIL, -r, "unload from '%s'", kargs.pin_dir);
 	printf("unloaded: the kernel's default applies again\n");
 	return EXIT_OK;
-}
-
-int
-cli_kernel_in_sync(const struct pg_policy *p, const struct pg_k_config *c)
-{
-	struct pg_kgroups g = { 0 };
-	struct pg_kpolicy k = { 0 };
-	int r = pg_kgroups_from_accounts(p, &g);
-
-	if (r == 0)
-		r = pg_kpolicy_compile(p, &g, PG_K_MAX_ALLOWED, &k, NULL);
-	if (r == 0 && p->authbind_dir != NULL) {
-		struct pg_diags d = { 0 };
-
-		r = compile_authbind(p->authbind_dir, &k, &d);
-		pg_diags_clear(&d);
-	}
-	if (r == 0)
-		r = k.hash == c->policy_hash;
-	pg_kpolicy_clear(&k);
-	pg_kgroups_clear(&g);
-	return r;
-}
-
-/* --- status: the live listeners ---------------------------------------------------- */
-
-struct listener {
-	struct pg_bind bind;
-	uid_t uid;
-};
-
-struct listeners {
-	struct listener *v;
-	size_t n;
-	bool udp_unavailable;
-	unsigned unpriv_start; /* of the audited namespace */
-	uint64_t cookie;
-};
-
-#define TCP_STATE_ESTABLISHED 1
-#define TCP_STATE_CLOSE	      7
-#define TCP_STATE_LISTEN      10
-
-static int
-diag_add(struct listeners *ls, const struct inet_diag_msg *m, size_t len, int proto)
-{
-	const struct rtattr *a = (const struct rtattr *)(m + 1);
-	size_t alen = len - NLMSG_ALIGN(sizeof(*m));
-	struct listener l = { .uid = m->idiag_uid };
-	bool v6only = false;
-	struct listener *v;
-
-	if (m->id.idiag_sport == 0)
-		return 0;
-	for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
-		if (a->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(a) >= 1)
-			v6only = *(const uint8_t *)RTA_DATA(a) != 0;
-	l.bind.proto = proto;
-	l.bind.family = m->idiag_family;
-	l.bind.port = ntohs(m->id.idiag_sport);
-	memcpy(l.bind.addr, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
-	l.bind.dual_stack = m->idiag_family == AF_INET6 && !v6only;
-	v = realloc(ls->v, (ls->n + 1) * sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	ls->v = v;
-	ls->v[ls->n++] = l;
-	return 0;
-}
-
-/* One sock_diag dump: sockets of a family and protocol in the given states. */
-static int
-diag_dump(struct listeners *ls, int family, int proto, uint32_t states)
-{
-	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = { .nlmsg_len = sizeof(msg),
-			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			 .nlmsg_seq = 1 },
-		.req = { .sdiag_family = (uint8_t)family,
-			 .sdiag_protocol = proto == PG_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP,
-			 .idiag_states = states },
-	};
-	_Alignas(struct nlmsghdr) char buf[32768];
-
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &msg, sizeof(msg), 0) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		size_t left;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EPROTO;
-		left = (size_t)n;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left)) {
-			int r;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				return e->error < 0 ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				continue;
-			r = diag_add(ls, NLMSG_DATA(h), h->nlmsg_len - NLMSG_HDRLEN, proto);
-			if (r < 0)
-				return r;
-		}
-	}
-}
-
-/* Runs inside the audited network namespace. */
-static int
-collect_listeners(void *p)
-{
-	struct listeners *ls = p;
-	static const int families[2] = { AF_INET, AF_INET6 };
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	socklen_t len = sizeof(ls->cookie);
-	int r;
-
-	if (fd >= 0)
-		(void)getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &ls->cookie, &len);
-	ls->unpriv_start = pg_unprivileged_port_start();
-	for (int i = 0; i < 2; i++) {
-		r = diag_dump(ls, families[i], PG_PROTO_TCP, 1u << TCP_STATE_LISTEN);
-		if (r < 0)
-			return r;
-		r = diag_dump(ls, families[i], PG_PROTO_UDP,
-			      (1u << TCP_STATE_CLOSE) | (1u << TCP_STATE_ESTABLISHED));
-		if (r == -ENOENT || r == -EOPNOTSUPP) /* no udp_diag module */
-			ls->udp_unavailable = true;
-		else if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static bool
-is_exempt(const struct pg_k_config *c, uid_t uid)
-{
-	for (uint32_t i = 0; i < c->nexempt && i < PG_K_MAX_EXEMPT; i++)
-		if (c->exempt[i] == uid)
-			return true;
-	return false;
-}
-
-/* Judge every listener on a managed port; returns the number of violations. */
-static size_t
-audit(const struct listeners *ls, const struct pg_bpf_status *st, const struct pg_policy *p)
-{
-	struct pg_klookup l;
-	size_t managed = 0, violations = 0;
-
-	pg_bpf_status_lookup(st, &l);
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct listener *x = &ls->v[i];
-		struct pg_k_managed_key mk = {
-			.port = x->bind.port,
-			.proto =
-				x->bind.proto == PG_PROTO_UDP ? PG_K_IPPROTO_UDP : PG_K_IPPROTO_TCP,
-		};
-		char name[64], bs[PG_BIND_STRLEN], why[512] = "";
-		enum pg_decision d;
-		int verdict;
-
-		if (l.managed(l.ctx, &mk) != 1)
-			continue;
-		managed++;
-		verdict = pg_kjudge(&l, &st->cfg, x->uid, &x->bind, &d);
-		if (p != NULL) {
-			struct pg_cred cred;
-			struct pg_verdict v;
-			char uidtext[16];
-
-			(void)snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)x->uid);
-			if (pg_cred_for_user(uidtext, NULL, &cred, NULL) == 0) {
-				pg_policy_eval(p, &cred, &x->bind, &v);
-				(void)pg_verdict_explain(&v, why, sizeof(why));
-			}
-		}
-		printf("  %s owner %s (uid %u): ", pg_bind_format(&x->bind, bs),
-		       pg_user_name(x->uid, name, sizeof(name)), (unsigned)x->uid);
-		if (verdict == PG_K_DENY) {
-			violations++;
-			printf("VIOLATION: the kernel refuses this bind to its owner now%s%s\n",
-			       why[0] ? "; " : "", why);
-		} else if (verdict < 0) {
-			printf("not judged: %s\n", strerror(-verdict));
-		} else if (x->uid == 0) {
-			printf("ok (root is exempt)\n");
-		} else if (is_exempt(&st->cfg, x->uid)) {
-			printf("ok (the broker's user is exempt; the broker checked the policy)\n");
-		} else {
-			printf("ok%s%s\n", why[0] ? ", " : "", why);
-		}
-	}
-	printf("audit: %zu sockets (TCP listening, UDP bound), %zu on managed ports, %zu "
-	       "violation%s\n",
-	       ls->n, managed, violations, violations == 1 ? "" : "s");
-	if (ls->udp_unavailable)
-		printf("audit: UDP sockets not listed (sock_diag has no udp_diag here)\n");
-	return violations;
-}
-
-static void
-print_link(const char *what, const struct pg_bpf_link *l)
-{
-	if (!l->present) {
-		printf("%s: not pinned (reload or unload, then load again)\n", what);
-		return;
-	}
-	printf("%s: link %u, program %u (%s), pinned at %s\n", what, l->link_id, l->prog_id,
-	       l->prog_name, l->pin);
-}
-
-static int
-kernel_status(void)
-{
-	struct pg_bpf_status st;
-	struct listeners ls = { 0 };
-	struct pg_policy *p = NULL;
-	struct pg_diags diags = { 0 };
-	const char *ns = arg.netns ? arg.netns : PG_BPF_HOST_NS;
-	char root[4096], cgroup[4096], scope[64], when[64], name[64];
-	const struct pg_k_config *c = &st.cfg;
-	time_t t;
-	size_t violations;
-	int r;
-
-	r = pg_bpf_status(arg.pin_dir, &st);
-	if (r == -ENOENT) {
-		printf("kernel policy: not loaded (nothing pinned in %s)\n", arg.pin_dir);
-		return EXIT_DENIED;
-	}
-	if (r == -EPERM || r == -EACCES)
-		die_errno(EXIT_TEMPFAIL, -r, "read '%s' (run as root)", arg.pin_dir);
-	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "read the loaded policy in '%s'", arg.pin_dir);
-
-	check_cgroup(&st);
-	printf("kernel policy: loaded\n");
-	print_link("bind4", &st.link[0]);
-	print_link("bind6", &st.link[1]);
-	if (st.generations_differ)
-		printf("warning: bind4 and bind6 run different generations (a reload was cut "
-		       "short)\n");
-	{
-		const struct pg_bpf_link *l = st.link[0].present ? &st.link[0] : &st.link[1];
-
-		if (pg_cgroup2_root(root, sizeof(root)) < 0 ||
-		    pg_cgroup_path(root, l->cgroup_id, cgroup, sizeof(cgroup)) < 0)
-			(void)snprintf(cgroup, sizeof(cgroup), "(not found)");
-		printf("cgroup: %s (id %llu)\n", cgroup, (unsigned long long)l->cgroup_id);
-	}
-	if (c->magic == 0) {
-		printf("configuration: unreadable (loaded by another version of portgate?)\n");
-	} else {
-		t = (time_t)c->loaded_at;
-		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-		printf("scope: %s\n", scope_text(c, scope, sizeof(scope)));
-		printf("policy: hash %016llx, %u rules, %u managed ports, %u entries, loaded %s\n",
-		       (unsigned long long)c->policy_hash, c->nrules, c->nmanaged, c->nallowed,
-		       when);
-		if (c->nab_file + c->nab_uid > 0)
-			printf("authbind: %u entries for byport and byaddr, %u byuid files\n",
-			       c->nab_file, c->nab_uid);
-		if (c->all_netns)
-			printf("unprivileged ports from: any (every granted bind skips the "
-			       "capability check)\n");
-		else
-			printf("unprivileged ports from: %u (as read at load)\n",
-			       c->unpriv_port_start);
-		for (uint32_t i = 0; i < c->nexempt && i < PG_K_MAX_EXEMPT; i++)
-			printf("exempt: %s (uid %u), the broker's user\n",
-			       pg_user_name(c->exempt[i], name, sizeof(name)), c->exempt[i]);
-	}
-	printf("broker: %s (%s)\n",
-	       cli_broker_probe(pg_broker_socket_path(), NULL, NULL) == 0 ? "running"
-									  : "not running",
-	       pg_broker_socket_path());
-
-	/* Is what is loaded what the files say now? */
-	r = pg_policy_load(cli.config_dir, cli.authbind_dir, &p, &diags);
-	pg_diags_clear(&diags);
-	if (r < 0) {
-		printf("policy files: cannot be read or have errors (%s): not compared\n",
-		       cli.config_dir);
-		p = NULL;
-	} else if (c->magic != 0) {
-		int sync = cli_kernel_in_sync(p, c);
-
-		if (sync < 0)
-			printf("policy files: %s no longer compiles for the kernel\n",
-			       cli.config_dir);
-		else
-			printf("policy files: %s %s\n",
-			       sync ? "in sync with" : "CHANGED since the load in", cli.config_dir);
-		if (sync == 0)
-			printf("  run 'portgate kernel reload' to enforce the current files\n");
-	}
-
-	r = pg_netns_run(ns, collect_listeners, &ls);
-	if (arg.netns == NULL && (r == -EACCES || r == -EPERM)) {
-		ns = "/proc/self/ns/net"; /* a sandboxed root: see default_netns_info() */
-		free(ls.v);
-		ls = (struct listeners){ 0 };
-		r = pg_netns_run(ns, collect_listeners, &ls);
-	}
-	if (r < 0)
-		die_errno(EXIT_TEMPFAIL, -r, "list the sockets in the network namespace '%s'", ns);
-	printf("listeners in the network namespace of %s (cookie %llu)%s:\n", ns,
-	       (unsigned long long)ls.cookie,
-	       c->magic != 0 && !c->all_netns && c->netns_cookie != ls.cookie
-		       ? ", which the loaded programs do not judge"
-		       : "");
-	if (c->magic != 0 && !c->all_netns && c->netns_cookie == ls.cookie &&
-	    ls.unpriv_start != c->unpriv_port_start)
-		printf("warning: ip_unprivileged_port_start is %u now, %u at load: reload\n",
-		       ls.unpriv_start, c->unpriv_port_start);
-	violations = audit(&ls, &st, p);
-	free(ls.v);
-	pg_policy_free(p);
-	pg_bpf_status_clear(&st);
-	return violations ? EXIT_DENIED : EXIT_OK;
 }
 
 int
@@ -738,46 +380,68 @@ cmd_kernel(int argc, char **argv)
 		{ "all-netns", no_argument, NULL, 'a' },
 		{ "broker-user", required_argument, NULL, 'b' },
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "log-grants", no_argument, NULL, 'g' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "no-log-grants", no_argument, NULL, 'G' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *verb;
 	int c;
 
-	arg.pin_dir = PG_BPF_PIN_DIR;
+	kargs.pin_dir = PG_BPF_PIN_DIR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			arg.all_netns = true;
+			kargs.all_netns = true;
 			break;
 		case 'b':
-			arg.broker_user = optarg;
+			kargs.broker_user = optarg;
 			break;
 		case 'c':
-			arg.cgroup = optarg;
+			kargs.cgroup = optarg;
+			break;
+		case 'f':
+			kargs.follow = true;
+			break;
+		case 'g':
+			kargs.log_grants = 1;
+			break;
+		case 'j':
+			kargs.json = true;
+			break;
+		case 'G':
+			kargs.log_grants = 0;
 			break;
 		case 'h':
 			print_usage_exit("kernel");
 		case 'n':
-			arg.netns = optarg;
+			kargs.netns = optarg;
 			break;
 		case 'p':
-			arg.pin_dir = optarg;
+			kargs.pin_dir = optarg;
 			break;
 		default:
 			usage_die("kernel", "unknown option");
 		}
 	}
 	if (optind >= argc)
-		usage_die("kernel", "missing load, unload, reload, status or watch");
+		usage_die("kernel", "missing load, unload, reload, status, watch or log");
 	if (optind + 1 < argc)
 		usage_die("kernel", "unexpected argument '%s'", argv[optind + 1]);
 	verb = argv[optind];
-	if (arg.all_netns && arg.netns != NULL)
+	if (kargs.all_netns && kargs.netns != NULL)
 		usage_die("kernel", "--all-netns and --netns exclude each other");
-	if (arg.pin_dir[0] != '/')
+	if (kargs.follow && strcmp(verb, "log") != 0)
+		usage_die("kernel", "--follow is for 'kernel log'");
+	if (kargs.json && strcmp(verb, "log") != 0 && strcmp(verb, "status") != 0)
+		usage_die("kernel", "--json is for 'kernel log' and 'kernel status'");
+	if (kargs.log_grants >= 0 && strcmp(verb, "load") != 0 && strcmp(verb, "reload") != 0)
+		usage_die("kernel", "--log-grants and --no-log-grants are for load and reload");
+	if (kargs.pin_dir[0] != '/')
 		usage_die("kernel", "--pin-dir needs an absolute path");
 	if (cli.verbose)
 		pg_bpf_set_print(print_libbpf);
@@ -791,7 +455,9 @@ cmd_kernel(int argc, char **argv)
 	if (strcmp(verb, "status") == 0)
 		return kernel_status();
 	if (strcmp(verb, "watch") == 0)
-		return kernel_watch(arg.pin_dir);
-	usage_die("kernel", "unknown subcommand '%s' (load, unload, reload, status or watch)",
+		return kernel_watch(kargs.pin_dir);
+	if (strcmp(verb, "log") == 0)
+		return kernel_log(kargs.pin_dir, kargs.follow, kargs.json);
+	usage_die("kernel", "unknown subcommand '%s' (load, unload, reload, status, watch or log)",
 		  verb);
 }

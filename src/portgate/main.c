@@ -25,9 +25,10 @@ const struct command commands[] = {
 	  "run PROG with a bind() that asks portgated when the kernel refuses" },
 	{ "help", cmd_help, "help [COMMAND]", "show the commands, or one command's usage" },
 	{ "kernel", cmd_kernel,
-	  "kernel load|unload|reload|status|watch [--cgroup PATH] [--pin-dir DIR] "
-	  "[--all-netns | --netns PATH] [--broker-user USER]",
-	  "load, swap, remove, show or keep in sync the policy in the kernel's bind hooks" },
+	  "kernel load|unload|reload|status|watch|log [--cgroup PATH] [--pin-dir DIR] "
+	  "[--all-netns | --netns PATH] [--broker-user USER] [--log-grants | --no-log-grants] "
+	  "[--follow] [--json]",
+	  "load, swap, remove, show, keep in sync or log the policy in the kernel's bind hooks" },
 	{ "list", cmd_list, "list [--platform linux|macos] [--json]",
 	  "show the managed ports and their owners" },
 	{ "proxy", cmd_proxy,
@@ -46,7 +47,7 @@ const struct command commands[] = {
 	  "[--restart-delay S] [--stop-signal SIG] [--stop-timeout S] [--ready notify|adopt|S] "
 	  "[--ready-timeout S]] -- PROG [ARGS...]",
 	  "bind sockets, then exec PROG with them (LISTEN_FDS)" },
-	{ "status", cmd_status, "status [--pin-dir DIR]",
+	{ "status", cmd_status, "status [--pin-dir DIR] [--json]",
 	  "say whether the policy is valid and what enforces it now" },
 	{ "unit", cmd_unit, "unit launchd|systemd ...",
 	  "print a launchd plist or systemd units for a server" },

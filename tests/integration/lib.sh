@@ -237,6 +237,30 @@ as_user() {
 	setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- "$@"
 }
 
+# json_keys FILE PATH KEYS: the JSON in FILE (--json output) parses, and the object at PATH (a
+# python subscript such as ["verdicts"][0]) has exactly the keys KEYS, sorted.
+json_keys() {
+	/usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+obj = eval("doc" + sys.argv[2])
+got = " ".join(sorted(obj))
+if got != sys.argv[3]:
+    sys.exit("keys at %s: %s, want %s" % (sys.argv[2], got, sys.argv[3]))
+' "$@"
+}
+
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds, for at most SECONDS.
+wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		[ "$_t" -gt 0 ] || return 1
+		_t=$((_t - 1))
+		sleep 0.1
+	done
+}
+
 # track_pid PID: end this process when the script exits (from a test body too:
 # the list is a file, so a subshell's PIDs reach the cleanup).
 track_pid() {

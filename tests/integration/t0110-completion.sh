@@ -54,7 +54,7 @@ test_expect_success 'portgate run --<TAB> includes --no-new-privs' '
 '
 test_expect_success 'portgate kernel <TAB> offers exactly the kernel verbs' '
 	complete_line portgate kernel "" | sort >"$TMP/got" &&
-	printf "%s\n" load reload status unload watch | diff - "$TMP/got"
+	printf "%s\n" load log reload status unload watch | diff - "$TMP/got"
 '
 test_expect_success '  ... and directories for --pin-dir' '
 	complete_line portgate kernel load --pin-dir "$TMP/conf" | grep -x "$TMP/conf.d"

@@ -112,18 +112,6 @@ test_expect_success 'list on Linux has no platform notes; --platform macos says 
 	grep -E "^  tcp://\*:8000-8099 +open to every user unless portgated holds it" "$TMP/out"
 '
 test_expect_code 100 'list takes no argument but --platform' '$PGC list extra'
-# json_keys FILE PATH KEYS: the JSON in FILE parses, and the object at PATH (a
-# python subscript such as ["verdicts"][0]) has exactly the keys KEYS, sorted.
-json_keys() {
-	/usr/bin/python3 -c '
-import json, sys
-doc = json.load(open(sys.argv[1]))
-obj = eval("doc" + sys.argv[2])
-got = " ".join(sorted(obj))
-if got != sys.argv[3]:
-    sys.exit("keys at %s: %s, want %s" % (sys.argv[2], got, sys.argv[3]))
-' "$@"
-}
 test_expect_success 'check --json: one document, the keys portgate(1) documents' '
 	{ $PGC check --json --user pgt-alice$SFX 127.0.0.1:80 :81 >"$TMP/out.json"; test $? = 1; } &&
 	/usr/bin/python3 -m json.tool "$TMP/out.json" >/dev/null &&

@@ -464,16 +464,6 @@ test_expect_success 'reload is atomic: binds during 20 reloads, not one wrong ve
 
 # --- watch: reload on changes to the policy files and the accounts -------------------------
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds, for at most SECONDS.
-wait_for() {
-	_t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$_t" -gt 0 ] || return 1
-		_t=$((_t - 1))
-		sleep 0.1
-	done
-}
 # bind_is USER WANT tcp|udp ADDR PORT: quietly, whether pg-bind as USER prints WANT.
 bind_is() {
 	expect_bind "$@" >/dev/null

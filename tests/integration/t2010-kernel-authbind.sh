@@ -21,6 +21,8 @@
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source=lib-kernel.sh
+. "${0%/*}/lib-kernel.sh"
 
 if ! [ -x "$PG" ] || ! [ -x "$HELPERS/pg-bind" ]; then
 	skip_all "needs $PG and $HELPERS/pg-bind (make all-tests)"
@@ -28,13 +30,7 @@ fi
 require_cmd authbind setfacl setpriv mount bpftool
 [ -u /usr/lib/authbind/helper ] || skip_all "authbind's helper is not setuid (package authbind)"
 [ -r /sys/kernel/btf/vmlinux ] || skip_all "the kernel has no BTF (/sys/kernel/btf/vmlinux)"
-CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
-if [ -z "$CG2" ] || ! [ -d "$CG2" ]; then
-	skip_all "no cgroup v2 hierarchy mounted"
-fi
-ORIG_CG=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
-[ -d "$ORIG_CG" ] || ORIG_CG=$CG2
-CG=$CG2/pgt-t2010-$$
+kernel_scratch t2010
 
 # As in t0300: no /etc/authbind, make one in an overlay on /etc, before any user exists.
 if ! [ -d /etc/authbind ]; then
@@ -46,18 +42,9 @@ if ! [ -d /etc/authbind ]; then
 	fi
 fi
 
-mount -t bpf -o mode=0700 pgt-t2010 /sys/fs/bpf || skip_all "cannot mount a private bpffs"
-PINS=/sys/fs/bpf/pgt-t2010-$$
-
 kab_cleanup() {
 	kill_tracked
-	"$PG" kernel unload --pin-dir "$PINS" >/dev/null 2>&1
-	if [ -d "$CG" ]; then
-		while read -r p; do
-			echo "$p" >"$ORIG_CG/cgroup.procs" 2>/dev/null
-		done <"$CG/cgroup.procs"
-		rmdir "$CG" 2>/dev/null
-	fi
+	kernel_scratch_remove
 	_pg_cleanup
 }
 trap kab_cleanup EXIT
@@ -389,15 +376,6 @@ test_expect_success 'status: in sync, the authbind entries counted' '
 
 # --- watch ----------------------------------------------------------------------------------
 
-wait_for() {
-	_t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		[ "$_t" -gt 0 ] || return 1
-		_t=$((_t - 1))
-		sleep 0.1
-	done
-}
 kbind_is() {
 	test "$(kbind "$1" "$2" "$3" "$4")" = "$5"
 }

@@ -5,8 +5,9 @@
 # item 4).  A user granted tcp://127.0.0.1:80 runs `podman run -p
 # 127.0.0.1:80:8080` over a busybox rootfs built here (no image registry) and
 # curl gets its page; without the kernel path the same command is refused;
-# another user's container asking for the port is refused, and so is one
-# asking for a port at or above 1024 that the policy reserves.
+# another user's container asking for the port is refused, and the denial is in
+# "portgate kernel log"; so is one asking for a port at or above 1024 that the
+# policy reserves.
 #
 # What binds: podman's port forwarder, rootlessport (--network
 # slirp4netns:port_handler=rootlesskit), listens on the host side, which here
@@ -36,6 +37,8 @@
 # shellcheck disable=SC2016,SC2034,SC2317
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
+# shellcheck source=lib-kernel.sh
+. "${0%/*}/lib-kernel.sh"
 
 [ -x "$PG" ] || skip_all "needs $PG (make)"
 require_cmd setpriv bpftool curl ss readelf podman runc slirp4netns newuidmap newgidmap
@@ -44,15 +47,7 @@ if ! [ -x /bin/busybox ] || readelf -l /bin/busybox | grep -q "program interpret
 	skip_all "needs a static /bin/busybox (Debian package busybox-static; run scripts/install-deps.sh)"
 fi
 
-CG2=$(sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -n 1)
-if [ -z "$CG2" ] || ! [ -d "$CG2" ]; then
-	skip_all "no cgroup v2 hierarchy mounted"
-fi
-ORIG_CG=$CG2$(sed -n 's/^0:://p' /proc/self/cgroup)
-[ -d "$ORIG_CG" ] || ORIG_CG=$CG2
-CG=$CG2/pgt-t2020-$$
-mount -t bpf -o mode=0700 pgt-t2020 /sys/fs/bpf || skip_all "cannot mount a private bpffs at /sys/fs/bpf"
-PINS=/sys/fs/bpf/pgt-t2020-$$
+kernel_scratch t2020
 
 A=pgt-palice$SFX
 B=pgt-pbob$SFX
@@ -79,13 +74,7 @@ end_user_procs() {
 rootless_cleanup() {
 	end_user_procs "$A"
 	end_user_procs "$B"
-	"$PG" kernel unload --pin-dir "$PINS" >/dev/null 2>&1
-	if [ -d "$CG" ]; then
-		while read -r p; do
-			echo "$p" >"$ORIG_CG/cgroup.procs" 2>/dev/null
-		done <"$CG/cgroup.procs"
-		rmdir "$CG" 2>/dev/null
-	fi
+	kernel_scratch_remove
 	_pg_cleanup
 }
 trap rootless_cleanup EXIT
@@ -94,6 +83,7 @@ mkdir "$CG" || { echo "Bail out! cannot create a scratch cgroup under $CG2"; exi
 make_user "$A"
 make_user "$B"
 A_UID=$(id -u "$A")
+B_UID=$(id -u "$B")
 for u in "$A" "$B"; do
 	grep -q "^$u:" /etc/subuid && grep -q "^$u:" /etc/subgid && continue
 	skip_all "useradd gave $u no subordinate ids in /etc/subuid and /etc/subgid (SUB_UID_COUNT in /etc/login.defs)"
@@ -171,16 +161,6 @@ unpublish() {
 # listener PORT: the listening TCP sockets on PORT in this netns (ss -e -p).
 listener() {
 	ss -Hltnpe "sport = :$1"
-}
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds, for at most SECONDS.
-wait_for() {
-	_t=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		[ "$_t" -gt 0 ] || return 1
-		_t=$((_t - 1))
-		sleep 0.2
-	done
 }
 unbound() {
 	test -z "$(listener "$1")"
@@ -260,6 +240,15 @@ test_expect_success "$B's container asking for 127.0.0.1:80 is refused: permissi
 	grep -F "listen tcp 127.0.0.1:80: bind: permission denied" "$ERR" &&
 	! grep -Fi "address already in use" "$ERR" && unbound 80 &&
 	unpublish "$B" web
+'
+
+# logged MATCH: drain the kernel log into $TMP/klog (reading consumes it), then grep it.
+logged() {
+	"$PG" kernel log --pin-dir "$PINS" >>"$TMP/klog" && grep -q -- "$1" "$TMP/klog"
+}
+test_expect_success "the refusal is in portgate kernel log: uid $B, port 80, the rule on line 1" '
+	wait_for 5 logged "^deny uid=$B_UID pid=[0-9]* bind=tcp/127.0.0.1:80 via=kernel rule=$ETC/portgate.conf:1 reason=" &&
+	grep "^deny uid=$B_UID " "$TMP/klog"
 '
 
 test_expect_success "$B's container cannot take 127.0.0.1:8080, which the policy reserves for $A" '

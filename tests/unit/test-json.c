@@ -79,6 +79,32 @@ test_layout(void)
 	free(b.text);
 }
 
+/* JSON Lines: the same document on one line. */
+static void
+test_compact(void)
+{
+	struct pg_json j;
+	struct buf b;
+	int r;
+
+	b.text = NULL;
+	b.f = open_memstream(&b.text, &b.len);
+	pg_json_init_compact(&j, b.f);
+	pg_json_begin_object(&j, NULL);
+	pg_json_string(&j, "user", "alice\n");
+	pg_json_begin_array(&j, "list");
+	pg_json_int(&j, NULL, 1);
+	pg_json_begin_object(&j, NULL);
+	pg_json_end_object(&j);
+	pg_json_end_array(&j);
+	pg_json_end_object(&j);
+	r = buf_close(&b, &j);
+	is_int(r, 0, "a compact document finishes with 0");
+	is_str(b.text, "{\"user\": \"alice\\n\", \"list\": [1, {}]}\n",
+	       "compact: one line, \", \" between members, a newline at the end");
+	free(b.text);
+}
+
 static void
 test_escapes(void)
 {
@@ -153,6 +179,7 @@ int
 main(void)
 {
 	test_layout();
+	test_compact();
 	test_escapes();
 	test_misuse();
 	return tap_done();
