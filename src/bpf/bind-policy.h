@@ -2,9 +2,8 @@
 /*
  * bind-policy.h - the contract between the kernel's bind hooks (bind-policy.bpf.c)
  * and user space (kpolicy.c compiles the policy into these maps, bpf-loader.c
- * loads them).  Shared by code running in the kernel and as root: only
- * <linux/types.h> types (fixed-width <stdint.h> ones off Linux), no padding
- * holes, fixed sizes.
+ * loads them).  Shared by code running in the kernel and as root: only the
+ * pg_k_ fixed-width types below, no padding holes, fixed sizes.
  *
  * Byte order, written down once: PORTS ARE HOST BYTE ORDER in every key and
  * value (the program converts ctx->user_port with bpf_ntohs once); ADDRESSES
@@ -27,20 +26,25 @@
 #ifndef PG_BIND_POLICY_H
 #define PG_BIND_POLICY_H
 
+/*
+ * The fixed-width types of this contract, under names of its own so that no
+ * user-space file that includes it (src/common/kpolicy.c is shared with macOS)
+ * reaches a Linux header: the BPF program takes vmlinux.h's __u types, user
+ * space <stdint.h>'s, of the same sizes.
+ */
 #if defined(__VMLINUX_H__)
-/* The BPF program: vmlinux.h has the __u types. */
-#elif defined(__linux__)
-#include <linux/types.h>
+typedef __u8 pg_k_u8;
+typedef __u16 pg_k_u16;
+typedef __u32 pg_k_u32;
+typedef __u64 pg_k_u64;
+typedef __s32 pg_k_s32;
 #else
-/* User space elsewhere (kpolicy.c and its test on macOS): the same sizes from <stdint.h>. */
 #include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-typedef int32_t __s32;
-typedef uint16_t __be16;
-typedef uint32_t __be32;
+typedef uint8_t pg_k_u8;
+typedef uint16_t pg_k_u16;
+typedef uint32_t pg_k_u32;
+typedef uint64_t pg_k_u64;
+typedef int32_t pg_k_s32;
 #endif
 
 /* Map sizes.  pg_managed holds every (proto, port) there is, so it cannot overflow. */
@@ -65,13 +69,13 @@ typedef uint32_t __be32;
 
 /* pg_managed: (proto, port) named by any rule.  Hash map, so a missing key is a miss. */
 struct pg_k_managed_key {
-	__u16 port; /* host order */
-	__u8 proto; /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
-	__u8 pad;   /* zero */
+	pg_k_u16 port; /* host order */
+	pg_k_u8 proto; /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
+	pg_k_u8 pad;   /* zero */
 };
 
 struct pg_k_managed_val {
-	__u32 rule; /* index of the first rule naming it, for diagnostics */
+	pg_k_u32 rule; /* index of the first rule naming it, for diagnostics */
 };
 
 /*
@@ -80,19 +84,19 @@ struct pg_k_managed_val {
  * of addr.  A rule for "*" is an entry per family with address prefix 0.
  */
 struct pg_k_allow_key {
-	__u32 prefixlen; /* PG_K_ALLOW_HDR_BITS + the rule's address prefix */
-	__u32 uid;
-	__u16 port;    /* host order */
-	__u8 proto;    /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
-	__u8 family;   /* PG_K_AF_INET or PG_K_AF_INET6 */
-	__u32 addr[4]; /* network-order bytes; IPv4 in the first word */
+	pg_k_u32 prefixlen; /* PG_K_ALLOW_HDR_BITS + the rule's address prefix */
+	pg_k_u32 uid;
+	pg_k_u16 port;	  /* host order */
+	pg_k_u8 proto;	  /* PG_K_IPPROTO_TCP or PG_K_IPPROTO_UDP */
+	pg_k_u8 family;	  /* PG_K_AF_INET or PG_K_AF_INET6 */
+	pg_k_u32 addr[4]; /* network-order bytes; IPv4 in the first word */
 };
 #define PG_K_ALLOW_HDR_BITS 64
 
 struct pg_k_allow_val {
-	__u32 rule;	     /* index of the granting rule */
-	__u8 addr_prefixlen; /* the rule's address prefix: 0 covers a wildcard bind */
-	__u8 pad[3];
+	pg_k_u32 rule;		/* index of the granting rule */
+	pg_k_u8 addr_prefixlen; /* the rule's address prefix: 0 covers a wildcard bind */
+	pg_k_u8 pad[3];
 };
 
 /*
@@ -118,36 +122,36 @@ struct pg_k_allow_val {
 #define PG_K_AB_DENY  2
 
 struct pg_k_ab_key {
-	__u32 prefixlen;
-	__u32 uid;
-	__u16 port;    /* host order */
-	__u8 family;   /* PG_K_AF_INET or PG_K_AF_INET6; 0 below 64 bits */
-	__u8 pad;      /* zero */
-	__u32 addr[4]; /* network-order bytes */
+	pg_k_u32 prefixlen;
+	pg_k_u32 uid;
+	pg_k_u16 port;	  /* host order */
+	pg_k_u8 family;	  /* PG_K_AF_INET or PG_K_AF_INET6; 0 below 64 bits */
+	pg_k_u8 pad;	  /* zero */
+	pg_k_u32 addr[4]; /* network-order bytes */
 };
 
 struct pg_k_ab_val {
-	__u8 verdict; /* PG_K_AB_PASS, _ALLOW or _DENY */
-	__u8 pad[3];
+	pg_k_u8 verdict; /* PG_K_AB_PASS, _ALLOW or _DENY */
+	pg_k_u8 pad[3];
 };
 
 /* pg_ab_uid: the ranges of byuid/UID (ports 1-511) and byuid/!UID (512-1023). */
 struct pg_k_ab_uid_key {
-	__u32 uid;
-	__u32 high; /* 1: the '!' file, ports 512-1023 */
+	pg_k_u32 uid;
+	pg_k_u32 high; /* 1: the '!' file, ports 512-1023 */
 };
 
 struct pg_k_ab_range {
-	__u32 lo[4], hi[4]; /* the address as a 128-bit number, most significant word first,
+	pg_k_u32 lo[4], hi[4]; /* the address as a 128-bit number, most significant word first,
 			       host order; IPv4 in lo[0] and hi[0] */
-	__u16 port_lo, port_hi;
-	__u8 family;
-	__u8 pad[3];
+	pg_k_u16 port_lo, port_hi;
+	pg_k_u8 family;
+	pg_k_u8 pad[3];
 };
 
 struct pg_k_ab_uid_val {
-	__u32 n; /* ranges used */
-	__u32 pad;
+	pg_k_u32 n; /* ranges used */
+	pg_k_u32 pad;
 	struct pg_k_ab_range r[PG_K_AB_MAX_RANGES];
 };
 
@@ -159,25 +163,25 @@ struct pg_k_ab_uid_val {
 #define PG_K_CONFIG_MAGIC 0x70676b33 /* "pgk3": bumped when a layout changes */
 
 struct pg_k_config {
-	__u32 magic;		 /* PG_K_CONFIG_MAGIC once filled in */
-	__u32 all_netns;	 /* 1: judge binds in every network namespace */
-	__u64 netns_cookie;	 /* else only in this one */
-	__u32 unpriv_port_start; /* that netns's ip_unprivileged_port_start at load */
-	__u32 nexempt;
-	__u32 exempt[PG_K_MAX_EXEMPT]; /* uids never judged (the broker's user) */
-	__u64 policy_hash;	       /* of the compiled entries, see kpolicy.h */
-	__u64 loaded_at;	       /* CLOCK_REALTIME seconds */
-	__u32 nrules;
-	__u32 nmanaged;
-	__u32 nallowed;
-	__u32 nab_file;	  /* entries of pg_ab_file */
-	__u32 nab_uid;	  /* and of pg_ab_uid */
-	__u32 log_grants; /* 1: a record for every grant too, not only denials */
-	__u64 generation; /* unique per load or reload (CLOCK_REALTIME ns): names pg_rules */
-	__u32 log_rate;	  /* records per second and uid, on average ... */
-	__u32 log_burst;  /* ... and at most this many at once */
-	__u32 task_info;  /* 1: this kernel lets the hooks read the pid and comm */
-	__u32 pad2;
+	pg_k_u32 magic;		    /* PG_K_CONFIG_MAGIC once filled in */
+	pg_k_u32 all_netns;	    /* 1: judge binds in every network namespace */
+	pg_k_u64 netns_cookie;	    /* else only in this one */
+	pg_k_u32 unpriv_port_start; /* that netns's ip_unprivileged_port_start at load */
+	pg_k_u32 nexempt;
+	pg_k_u32 exempt[PG_K_MAX_EXEMPT]; /* uids never judged (the broker's user) */
+	pg_k_u64 policy_hash;		  /* of the compiled entries, see kpolicy.h */
+	pg_k_u64 loaded_at;		  /* CLOCK_REALTIME seconds */
+	pg_k_u32 nrules;
+	pg_k_u32 nmanaged;
+	pg_k_u32 nallowed;
+	pg_k_u32 nab_file;   /* entries of pg_ab_file */
+	pg_k_u32 nab_uid;    /* and of pg_ab_uid */
+	pg_k_u32 log_grants; /* 1: a record for every grant too, not only denials */
+	pg_k_u64 generation; /* unique per load or reload (CLOCK_REALTIME ns): names pg_rules */
+	pg_k_u32 log_rate;   /* records per second and uid, on average ... */
+	pg_k_u32 log_burst;  /* ... and at most this many at once */
+	pg_k_u32 task_info;  /* 1: this kernel lets the hooks read the pid and comm */
+	pg_k_u32 pad2;
 };
 
 /*
@@ -209,22 +213,22 @@ struct pg_k_config {
 #define PG_K_RULE_NONE	   0xffffffffu
 
 struct pg_k_log_rec {
-	__u64 boot_ns;	    /* CLOCK_BOOTTIME of the bind */
-	__u64 netns_cookie; /* of the socket's network namespace */
-	__u64 generation;   /* pg_cfg.generation of the deciding program */
-	__u32 uid, gid, pid, rule;
-	__u32 addr[4];	 /* as given, network-order bytes; IPv4 in the first word */
-	__u16 port;	 /* host order */
-	__u8 proto;	 /* PG_K_IPPROTO_TCP or _UDP */
-	__u8 family;	 /* PG_K_AF_INET or _INET6 */
-	__u8 verdict;	 /* PG_K_LOG_DENY or _GRANT */
-	__u8 why;	 /* PG_K_WHY_* */
-	__u8 dual_stack; /* "[::]" without IPV6_V6ONLY */
-	__u8 pad;
+	pg_k_u64 boot_ns;      /* CLOCK_BOOTTIME of the bind */
+	pg_k_u64 netns_cookie; /* of the socket's network namespace */
+	pg_k_u64 generation;   /* pg_cfg.generation of the deciding program */
+	pg_k_u32 uid, gid, pid, rule;
+	pg_k_u32 addr[4];   /* as given, network-order bytes; IPv4 in the first word */
+	pg_k_u16 port;	    /* host order */
+	pg_k_u8 proto;	    /* PG_K_IPPROTO_TCP or _UDP */
+	pg_k_u8 family;	    /* PG_K_AF_INET or _INET6 */
+	pg_k_u8 verdict;    /* PG_K_LOG_DENY or _GRANT */
+	pg_k_u8 why;	    /* PG_K_WHY_* */
+	pg_k_u8 dual_stack; /* "[::]" without IPV6_V6ONLY */
+	pg_k_u8 pad;
 	char comm[16];
 };
 
-/* pg_counters: a per-CPU array of __u64, summed by the reader. */
+/* pg_counters: a per-CPU array of pg_k_u64, summed by the reader. */
 #define PG_K_CNT_DENIALS      0 /* every denial */
 #define PG_K_CNT_GRANTS	      1 /* every grant (see above), logged or not */
 #define PG_K_CNT_LOGGED	      2 /* records written */
@@ -235,7 +239,7 @@ struct pg_k_log_rec {
 
 /* pg_ratelimit: the GCRA state per uid (its theoretical arrival time). */
 struct pg_k_ratelimit {
-	__u64 tat_ns;
+	pg_k_u64 tat_ns;
 };
 
 /*
@@ -249,8 +253,8 @@ struct pg_k_ratelimit {
 #define PG_K_RULE_SPEC_LEN	80
 
 struct pg_k_rule {
-	__u32 line;
-	__u32 pad;
+	pg_k_u32 line;
+	pg_k_u32 pad;
 	char file[PG_K_RULE_FILE_LEN];
 	char principal[PG_K_RULE_PRINCIPAL_LEN];
 	char spec[PG_K_RULE_SPEC_LEN];
