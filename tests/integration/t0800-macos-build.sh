@@ -4,7 +4,7 @@
 # involved) is what it should be, for arm64 and x86_64: Mach-O programs and
 # libraries of the right architecture, portgate and libportgate.dylib asking
 # launchd for sockets (_launch_activate_socket imported), the shim replacing
-# bind() through a __DATA,__interpose section, `portgate kernel` saying it is
+# bind() and listen() through a __DATA,__interpose section, `portgate kernel` saying it is
 # Linux-only, and every unit test built.  Nothing here runs on a Mac: the
 # binaries are only read (file, llvm-nm, llvm-objdump, strings).
 #
@@ -71,21 +71,26 @@ for a in $ARCHS; do
 		llvm-nm -gU "$M/libportgate.dylib" | grep " T _portgate_listen_fds$" &&
 		llvm-nm -gU "$M/libportgate.dylib" | grep " T _portgate_free_names$"
 	'
-	test_expect_success "$a: the shim has a __DATA,__interpose section and no bind of its own" '
+	test_expect_success "$a: the shim has a __DATA,__interpose section and no bind or listen of its own" '
 		llvm-objdump --section-headers "$M/libportgate-preload.dylib" | grep -w __interpose &&
-		! llvm-nm -gU "$M/libportgate-preload.dylib" | grep " T _bind$" &&
-		llvm-nm -u "$M/libportgate-preload.dylib" | grep -x _bind
+		! llvm-nm -gU "$M/libportgate-preload.dylib" | grep -E " T _(bind|listen)$" &&
+		llvm-nm -u "$M/libportgate-preload.dylib" | grep -x _bind &&
+		llvm-nm -u "$M/libportgate-preload.dylib" | grep -x _listen
 	'
-	test_expect_success "$a: the interpose tuple is (pg_shim_bind, libSystem bind)" '
-		f=$M/libportgate-preload.dylib
-		# The section: the replacement (an address in the dylib), then the original (bound).
-		set -- $(llvm-objdump -s --section=__interpose "$f" | sed -n "/^ [0-9a-f]/{p;q}")
-		repl=$(echo "$2$3" | sed "s/../& /g" | awk "{for (i = NF; i > 0; i--) printf \"%s\", \$i}")
-		shim=$(llvm-nm "$f" | awk "\$3 == \"_pg_shim_bind\" { print \$1 }")
-		echo "replacement 0x$repl, _pg_shim_bind 0x$shim"
-		[ -n "$shim" ] && [ $((0x$repl)) -eq $((0x$shim)) ] &&
-		llvm-objdump --macho --bind "$f" | grep -E "__interpose .* libSystem +_bind$"
-	'
+	# The section: one 16-byte tuple a row, the replacement (an address in the
+	# dylib, little-endian), then the original (bound by dyld).
+	for pair in 1:bind 2:listen; do
+		n=${pair%%:*} fn=${pair#*:}
+		test_expect_success "$a: interpose tuple $n is (pg_shim_$fn, libSystem $fn)" '
+			f=$M/libportgate-preload.dylib
+			set -- $(llvm-objdump -s --section=__interpose "$f" | grep "^ [0-9a-f]" | sed -n "${n}p")
+			repl=$(echo "$2$3" | sed "s/../& /g" | awk "{for (i = NF; i > 0; i--) printf \"%s\", \$i}")
+			shim=$(llvm-nm "$f" | awk "\$3 == \"_pg_shim_$fn\" { print \$1 }")
+			echo "replacement 0x$repl, _pg_shim_$fn 0x$shim"
+			[ -n "$shim" ] && [ $((0x$repl)) -eq $((0x$shim)) ] &&
+			llvm-objdump --macho --bind "$f" | grep -E "__interpose .* libSystem +_$fn$"
+		'
+	done
 	test_expect_success "$a: portgate says the kernel path is Linux-only" '
 		strings "$M/portgate" | grep "the kernel path is Linux-only (eBPF cgroup hooks); on macOS use launchd sockets or portgated"
 	'
