@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=sh
-# lib-keep.sh - what the restart tests share (t0410 keep, t0420 adopt),
+# lib-keep.sh - what the restart tests share (t0410 keep, t0420 adopt, t0430
+# proxy --keep),
 # sourced after lib.sh: a bounded client load with a hostile bind loop beside
 # it, and waiting on a keeper's log and children.
 #
 #   . "${0%/*}/lib-keep.sh"
-#   load_start hup 8080 "pgt-mallory$SFX" /   ... load_stop hup; cat "$TMP/hup.counts"
+#   load_start hup 8080 "pgt-mallory$SFX" / && hup_20 "$K" 0 "is ready" "$LOG" && load_ok hup
 
 LOOP=$HELPERS/pg-bind-loop
 HTTP_LOAD=$HELPERS/pg-http-load
@@ -55,4 +56,25 @@ load_stop() {
 		END { printf "ok=%d refused=%d failed=%d\n", o, r, f }' >"$TMP/$1.counts"
 	grep -h "^why:" "$TMP/$1.client"* | head -5 >>"$TMP/$1.counts"
 	sed -n 's/.*\(total=[0-9]* ok=[0-9]*\).*/binds: \1/p' "$TMP/$1.binds" >>"$TMP/$1.counts"
+}
+
+# hup_20 PID BASE PATTERN FILE: 20 SIGHUPs to the keeper PID, each one waited
+# for until FILE has one more line matching PATTERN (BASE of them before).
+hup_20() {
+	_n=0
+	while [ "$_n" -lt 20 ]; do
+		_n=$((_n + 1))
+		kill -HUP "$1" && wait_lines $((_n + $2)) "$3" "$4" || return 1
+	done
+}
+
+# load_ok NAME [in-flight]: load_stop NAME and show its counts; true if requests
+# were served, none refused, none failed (with in-flight: any number, the
+# requests a killed server was serving), and the bind loop never got the port.
+load_ok() {
+	_failed=0
+	[ "${2:-}" = in-flight ] && _failed='[0-9]*'
+	load_stop "$1" && cat "$TMP/$1.counts" &&
+		grep -x "ok=[1-9][0-9]* refused=0 failed=$_failed" "$TMP/$1.counts" &&
+		grep -x "binds: total=[1-9][0-9]* ok=0" "$TMP/$1.counts"
 }
