@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compat.h"
 #include "osrule.h"
 
 _printf_(1, 0) static void vmsg(const char *fmt, va_list ap, int err)
@@ -54,6 +55,26 @@ warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(fmt, ap, 0);
 	va_end(ap);
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q = pg_reallocarray(p, n, size);
+
+	if (q == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
+	return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
+	return d;
 }
 
 static int

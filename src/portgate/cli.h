@@ -48,6 +48,9 @@ _noreturn_ void die_errno(int code, int err, const char *fmt, ...) _printf_(3, 4
 /* "portgate: MSG" plus the command's synopsis and a pointer to --help; exit 100. */
 _noreturn_ void usage_die(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 void warnx(const char *fmt, ...) _printf_(1, 2);
+/* reallocarray() and strdup() that die (EXIT_TEMPFAIL) when memory runs out. */
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
 
 /* The command named name in commands[], or NULL. */
 const struct command *cli_find_command(const char *name);

@@ -62,9 +62,7 @@ take_launchd(const struct proxy_options *o, size_t *ret_n)
 		if (r < 0)
 			die_errno(EXIT_TEMPFAIL, -r, "proxy: take the launchd sockets of '%s'",
 				  name);
-		all = pg_reallocarray(all, nall + n, sizeof(*all));
-		if (all == NULL)
-			die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+		all = xreallocarray(all, nall + n, sizeof(*all));
 		for (size_t k = 0; k < n; k++) {
 			const char *problem = pg_launchd_fd_problem(fds[k]);
 

@@ -77,26 +77,6 @@ struct env {
 	size_t nowned;
 };
 
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	void *q = pg_reallocarray(p, n, size);
-
-	if (q == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
-	return q;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "run: allocate memory");
-	return d;
-}
-
 static void
 strv_push(const char ***v, size_t *n, const char *s)
 {

@@ -26,26 +26,6 @@
 #include "spec.h"
 #include "unit.h"
 
-void *
-unit_xreallocarray(void *p, size_t n, size_t size)
-{
-	void *q = pg_reallocarray(p, n, size);
-
-	if (q == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "unit: allocate memory");
-	return q;
-}
-
-char *
-unit_xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "unit: allocate memory");
-	return d;
-}
-
 /* Valid UTF-8 without control characters: what both file formats can carry. */
 static bool
 is_clean_text(const char *s)
@@ -101,9 +81,9 @@ is_plain_name(const char *s, const char *extra)
 static void
 add_fdnames(struct unit_options *o, const char *arg)
 {
-	char *copy = unit_xstrdup(arg), *p = copy;
+	char *copy = xstrdup(arg), *p = copy;
 
-	o->copies = unit_xreallocarray(o->copies, o->ncopies + 1, sizeof(*o->copies));
+	o->copies = xreallocarray(o->copies, o->ncopies + 1, sizeof(*o->copies));
 	o->copies[o->ncopies++] = copy;
 	for (;;) {
 		char *colon = strchr(p, ':');
@@ -115,7 +95,7 @@ add_fdnames(struct unit_options *o, const char *arg)
 				  "bad --fdname '%s': a name is printable ASCII without ':', 1 to "
 				  "%d characters",
 				  arg, PG_FDNAME_MAX);
-		o->names = unit_xreallocarray(o->names, o->nnames + 1, sizeof(*o->names));
+		o->names = xreallocarray(o->names, o->nnames + 1, sizeof(*o->names));
 		o->names[o->nnames++] = p;
 		if (colon == NULL)
 			break;
@@ -129,7 +109,7 @@ parse_listen(struct unit_options *o, const char *text)
 	struct unit_listen *l;
 	char buf[64];
 
-	o->listen = unit_xreallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
+	o->listen = xreallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
 	l = &o->listen[o->nlisten++];
 	*l = (struct unit_listen){ .text = text };
 	if (strncmp(text, "unix:", 5) == 0) {
@@ -222,7 +202,7 @@ parse_options(int argc, char **argv, struct unit_options *o)
 			only = "systemd";
 			break;
 		case 'u':
-			o->user = unit_xstrdup(optarg);
+			o->user = xstrdup(optarg);
 			break;
 		case 'P':
 			o->proxy = true;
@@ -231,7 +211,7 @@ parse_options(int argc, char **argv, struct unit_options *o)
 			o->to = optarg;
 			break;
 		case 'l':
-			listen = unit_xreallocarray(listen, nlisten + 1, sizeof(*listen));
+			listen = xreallocarray(listen, nlisten + 1, sizeof(*listen));
 			listen[nlisten++] = optarg;
 			break;
 		case 'F':
@@ -241,7 +221,7 @@ parse_options(int argc, char **argv, struct unit_options *o)
 			o->force = true;
 			break;
 		case 'E':
-			o->env = unit_xreallocarray(o->env, o->nenv + 1, sizeof(*o->env));
+			o->env = xreallocarray(o->env, o->nenv + 1, sizeof(*o->env));
 			o->env[o->nenv++] = optarg;
 			only = "launchd";
 			break;
@@ -348,7 +328,7 @@ parse_options(int argc, char **argv, struct unit_options *o)
 size_t
 unit_distinct_names(const struct unit_options *o, const char ***ret)
 {
-	const char **v = unit_xreallocarray(NULL, o->nlisten, sizeof(*v));
+	const char **v = xreallocarray(NULL, o->nlisten, sizeof(*v));
 	size_t n = 0;
 
 	for (size_t i = 0; i < o->nlisten; i++) {

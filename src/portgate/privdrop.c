@@ -16,16 +16,6 @@
 #include "compat.h"
 #include "privdrop.h"
 
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		die_errno(EXIT_TEMPFAIL, ENOMEM, "allocate memory");
-	return d;
-}
-
 void
 privdrop_resolve(const char *cmd, const char *arg, struct privdrop_target *t)
 {

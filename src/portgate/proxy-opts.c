@@ -101,16 +101,12 @@ proxy_parse_options(int argc, char **argv, struct proxy_options *o)
 			o->user = optarg;
 			break;
 		case 'l':
-			o->listen = pg_reallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
-			if (o->listen == NULL)
-				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+			o->listen = xreallocarray(o->listen, o->nlisten + 1, sizeof(*o->listen));
 			o->listen[o->nlisten++] = optarg;
 			break;
 		case 'L':
 			o->launchd =
-				pg_reallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
-			if (o->launchd == NULL)
-				die_errno(EXIT_TEMPFAIL, ENOMEM, "proxy: allocate memory");
+				xreallocarray(o->launchd, o->nlaunchd + 1, sizeof(*o->launchd));
 			o->launchd[o->nlaunchd++] = optarg;
 			break;
 		case 'I':

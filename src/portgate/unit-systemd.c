@@ -45,13 +45,13 @@ resolve_prog(const char *prog)
 	char *dir, *save = NULL;
 
 	if (prog[0] == '/')
-		return unit_xstrdup(prog);
+		return xstrdup(prog);
 	if (strchr(prog, '/') != NULL)
 		usage_die("unit",
 			  "PROG '%s' must be an absolute path (systemd does not search "
 			  "relative paths)",
 			  prog);
-	copy = unit_xstrdup(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
+	copy = xstrdup(path != NULL ? path : "/usr/local/bin:/usr/bin:/bin");
 	for (dir = strtok_r(copy, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
 		char *full;
 		struct stat st;
@@ -85,7 +85,7 @@ socket_unit_name(const struct unit_options *o, const char *fdname, size_t ngroup
 		return buf;
 	}
 	len = strlen(o->name) + 1 + 4 * strlen(fdname) + sizeof(".socket");
-	buf = p = unit_xreallocarray(NULL, len, 1);
+	buf = p = xreallocarray(NULL, len, 1);
 	p += sprintf(p, "%s-", o->name);
 	for (const unsigned char *c = (const unsigned char *)fdname; *c != '\0'; c++)
 		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
@@ -238,10 +238,10 @@ unit_run_systemd(struct unit_options *o)
 	for (size_t i = 0; i < o->nlisten; i++)
 		o->listen[i].name = o->nnames > 0 ? o->names[i] : "";
 	ngroups = unit_distinct_names(o, &names);
-	units = unit_xreallocarray(NULL, ngroups, sizeof(*units));
-	bufs = unit_xreallocarray(NULL, ngroups, sizeof(*bufs));
-	paths = unit_xreallocarray(NULL, ngroups, sizeof(*paths));
-	lens = unit_xreallocarray(NULL, ngroups, sizeof(*lens));
+	units = xreallocarray(NULL, ngroups, sizeof(*units));
+	bufs = xreallocarray(NULL, ngroups, sizeof(*bufs));
+	paths = xreallocarray(NULL, ngroups, sizeof(*paths));
+	lens = xreallocarray(NULL, ngroups, sizeof(*lens));
 	for (size_t g = 0; g < ngroups; g++) {
 		units[g] = socket_unit_name(o, names[g], ngroups);
 		bufs[g] = NULL;

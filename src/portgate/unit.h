@@ -55,9 +55,6 @@ struct unit_options {
 	long sock_mode_bits;	 /* ... parsed by unit_launchd_check(); -1: none */
 };
 
-void *unit_xreallocarray(void *p, size_t n, size_t size);
-char *unit_xstrdup(const char *s);
-
 /* Usage error unless s is valid UTF-8 without control characters. */
 void unit_check_text(const char *what, const char *s);
 
