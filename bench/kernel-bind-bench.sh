@@ -274,11 +274,12 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	done
 	echo
 	echo "\"granted\": pgt-kbench owns tcp \`*:5060\`; the program looks up the (proto, port)"
-	echo "hash map, then the LPM trie (twice for a dual-stack bind, after reading"
-	echo "\`IPV6_V6ONLY\` through BTF), counts the grant, and returns 1; with \`--log-grants\`"
-	echo "it also asks the rate limiter. \"unmanaged\": one hash lookup, a miss. \"denied\":"
-	echo "port 6001 belongs to uid 40001 (a /24 of 10.0.1.0): every bind with the programs"
-	echo "attached fails with EACCES, after the lookups, a count and the rate limiter; without"
+	echo "hash map, whose flags say that only \`*\` entries exist there, then the exact-match"
+	echo "hash map \`pg_exact\` (twice for a dual-stack bind, after reading \`IPV6_V6ONLY\`"
+	echo "through BTF), counts the grant, and returns 1; with \`--log-grants\` it also asks"
+	echo "the rate limiter. \"unmanaged\": one hash lookup, a miss. \"denied\": port 6001"
+	echo "belongs to uid 40001 (a /24 of 10.0.1.0), so the LPM trie answers there: every bind"
+	echo "with the programs attached fails with EACCES, after the lookups, a count and the rate limiter; without"
 	echo "them the same bind succeeds, so \"added\" compares a refused bind with a successful one."
 	echo "The rate limiter lets 20 records through per uid, then 10 a second: in these loops"
 	echo "nearly every decision is counted and dropped by the limit, the cost a bind loop"

@@ -35,6 +35,14 @@ struct {
 } pg_allowed SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PG_K_MAX_ALLOWED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pg_k_allow_key);
+	__type(value, struct pg_k_allow_val);
+} pg_exact SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, PG_K_MAX_AB_FILE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -81,6 +89,7 @@ struct {
 struct bind_req {
 	__u32 uid;
 	__u32 owner_rule; /* the first rule naming (proto, port), if managed */
+	__u32 kinds;	  /* its PG_K_MANAGED_* flags */
 	__u16 port;
 	__u8 proto;
 	bool managed; /* named by a rule of the policy */
@@ -199,6 +208,7 @@ prelude(struct bpf_sock_addr *ctx, struct bind_req *req)
 
 	req->managed = mv != NULL;
 	req->owner_rule = mv != NULL ? mv->rule : PG_K_RULE_NONE;
+	req->kinds = mv != NULL ? mv->flags : 0;
 	if (!req->managed)
 		return req->port < 1024 ? -1 : PG_K_ALLOW; /* authbind may grant it */
 	for (__u32 i = 0; i < PG_K_MAX_EXEMPT; i++)
@@ -207,7 +217,11 @@ prelude(struct bpf_sock_addr *ctx, struct bind_req *req)
 	return -1;
 }
 
-/* The rule of the entry of pg_allowed covering this single-family bind, or PG_K_RULE_NONE. */
+/*
+ * The rule of the entry of pg_allowed covering this single-family bind, or
+ * PG_K_RULE_NONE: the trie's longest match, found in pg_exact (the full-length
+ * entry, else the prefix-0 one) unless shorter prefixes name (proto, port).
+ */
 static __always_inline __u32
 covered(const struct bind_req *req, __u8 family, __u32 a0, __u32 a1, __u32 a2, __u32 a3)
 {
@@ -219,8 +233,17 @@ covered(const struct bind_req *req, __u8 family, __u32 a0, __u32 a1, __u32 a2, _
 		.family = family,
 		.addr = { a0, a1, a2, a3 },
 	};
-	struct pg_k_allow_val *v = bpf_map_lookup_elem(&pg_allowed, &key);
+	struct pg_k_allow_val *v = NULL;
 
+	if (req->kinds & PG_K_MANAGED_EXACT)
+		v = bpf_map_lookup_elem(&pg_exact, &key);
+	if (v == NULL && (req->kinds & PG_K_MANAGED_PREFIX)) {
+		v = bpf_map_lookup_elem(&pg_allowed, &key);
+	} else if (v == NULL && (req->kinds & PG_K_MANAGED_ANY)) {
+		key.prefixlen = PG_K_ALLOW_HDR_BITS;
+		key.addr[0] = key.addr[1] = key.addr[2] = key.addr[3] = 0;
+		v = bpf_map_lookup_elem(&pg_exact, &key);
+	}
 	if (v == NULL)
 		return PG_K_RULE_NONE;
 	/* A wildcard bind takes every address: only a rule for every address covers it. */

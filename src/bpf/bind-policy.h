@@ -75,8 +75,14 @@ struct pg_k_managed_key {
 };
 
 struct pg_k_managed_val {
-	pg_k_u32 rule; /* index of the first rule naming it, for diagnostics */
+	pg_k_u32 rule;	/* index of the first rule naming it, for diagnostics */
+	pg_k_u32 flags; /* PG_K_MANAGED_*: the kinds of pg_allowed entries at (proto, port) */
 };
+
+/* Entries at (proto, port), for any uid and either family, with an address prefix of: */
+#define PG_K_MANAGED_EXACT  1u /* the full length (/32, /128): in pg_exact too */
+#define PG_K_MANAGED_ANY    2u /* 0 (every address): in pg_exact too */
+#define PG_K_MANAGED_PREFIX 4u /* anything else: only the LPM trie answers there */
 
 /*
  * pg_allowed: an LPM trie.  uid, port, proto and family are matched in full
@@ -98,6 +104,14 @@ struct pg_k_allow_val {
 	pg_k_u8 addr_prefixlen; /* the rule's address prefix: 0 covers a wildcard bind */
 	pg_k_u8 pad[3];
 };
+
+/*
+ * pg_exact: a hash map holding the entries of pg_allowed whose address
+ * prefix is the full length or 0, with the same keys and values; the trie is
+ * consulted only at a (proto, port) with PG_K_MANAGED_PREFIX.  A full-length
+ * key is the longest match there can be, and where no other prefix exists the
+ * trie's answer to a miss is the prefix-0 entry: the same answers in O(1).
+ */
 
 /*
  * The authbind tree (issue 14), judged for binds to ports 1-1023 that
@@ -160,7 +174,7 @@ struct pg_k_ab_uid_val {
  * generation per program, so a reload (a new program swapped into the links)
  * can never mix two generations.  Read back by "portgate kernel status".
  */
-#define PG_K_CONFIG_MAGIC 0x70676b33 /* "pgk3": bumped when a layout changes */
+#define PG_K_CONFIG_MAGIC 0x70676b34 /* "pgk4": bumped when a layout changes */
 
 struct pg_k_config {
 	pg_k_u32 magic;		    /* PG_K_CONFIG_MAGIC once filled in */

@@ -270,6 +270,13 @@ generation_new(const struct pg_kpolicy *k, const struct pg_bpf_params *prm, cons
 		r = bpf_map_update_elem(fd, &k->allowed[i].key, &k->allowed[i].val, BPF_NOEXIST);
 	if (r == 0)
 		r = bpf_map_freeze(fd);
+	fd = bpf_map__fd(skel->maps.pg_exact);
+	for (size_t i = 0; i < k->nallowed && r == 0; i++)
+		if (pg_kallowed_exact(&k->allowed[i]))
+			r = bpf_map_update_elem(fd, &k->allowed[i].key, &k->allowed[i].val,
+						BPF_NOEXIST);
+	if (r == 0)
+		r = bpf_map_freeze(fd);
 	fd = bpf_map__fd(skel->maps.pg_ab_file);
 	for (size_t i = 0; i < k->nabfile && r == 0; i++)
 		r = bpf_map_update_elem(fd, &k->abfile[i].key, &k->abfile[i].val, BPF_NOEXIST);

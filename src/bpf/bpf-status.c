@@ -228,14 +228,13 @@ pg_bpf_rule_table(const struct pg_bpf_status *s, struct pg_k_rule **ret, size_t 
 }
 
 static int
-map_managed(const void *ctx, const struct pg_k_managed_key *key)
+map_managed(const void *ctx, const struct pg_k_managed_key *key, struct pg_k_managed_val *ret)
 {
 	const struct pg_bpf_status *s = ctx;
-	struct pg_k_managed_val v;
 
 	if (s->managed_fd < 0)
 		return -EBADF;
-	if (bpf_map_lookup_elem(s->managed_fd, key, &v) == 0)
+	if (bpf_map_lookup_elem(s->managed_fd, key, ret) == 0)
 		return 1;
 	return errno == ENOENT ? 0 : -errno;
 }
@@ -280,6 +279,7 @@ void
 pg_bpf_status_lookup(const struct pg_bpf_status *s, struct pg_klookup *ret)
 {
 	ret->managed = map_managed;
+	ret->exact = NULL; /* the trie holds pg_exact's entries too */
 	ret->allowed = map_allowed;
 	ret->abfile = map_abfile;
 	ret->abuid = map_abuid;

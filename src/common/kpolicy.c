@@ -396,6 +396,35 @@ compile_managed(const struct pg_policy *p, struct pg_kpolicy *k)
 	return 0;
 }
 
+bool
+pg_kallowed_exact(const struct pg_kallowed *a)
+{
+	unsigned full = a->key.family == PG_K_AF_INET ? 32 : 128;
+
+	return a->val.addr_prefixlen == 0 || a->val.addr_prefixlen == full;
+}
+
+/* The kinds of entries at each managed (proto, port): its PG_K_MANAGED_* flags. */
+static void
+managed_kinds(struct pg_kpolicy *k)
+{
+	for (size_t i = 0; i < k->nallowed; i++) {
+		const struct pg_kallowed *a = &k->allowed[i];
+		struct pg_kmanaged m = { .key = { .port = a->key.port, .proto = a->key.proto } };
+		struct pg_kmanaged *hit;
+
+		hit = bsearch(&m, k->managed, k->nmanaged, sizeof(m), managed_cmp);
+		if (hit == NULL)
+			continue; /* cannot happen: every entry comes from a rule naming its port */
+		if (a->val.addr_prefixlen == 0)
+			hit->val.flags |= PG_K_MANAGED_ANY;
+		else if (pg_kallowed_exact(a))
+			hit->val.flags |= PG_K_MANAGED_EXACT;
+		else
+			hit->val.flags |= PG_K_MANAGED_PREFIX;
+	}
+}
+
 int
 pg_kpolicy_compile(const struct pg_policy *p, const struct pg_kgroups *groups, size_t max_allowed,
 		   struct pg_kpolicy *ret, bool *ret_lower_bound)
@@ -438,6 +467,7 @@ pg_kpolicy_compile(const struct pg_policy *p, const struct pg_kgroups *groups, s
 	}
 	k.allowed = e.v;
 	k.nallowed = e.n;
+	managed_kinds(&k);
 	k.hash = kpolicy_hash(&k);
 	*ret = k;
 	return 0;
@@ -510,20 +540,41 @@ pg_krule_text(const struct pg_k_rule *tab, size_t n, uint32_t rule, char *buf, s
 /* --- lookups in a compiled policy ------------------------------------------------ */
 
 static int
-array_managed(const void *ctx, const struct pg_k_managed_key *key)
+array_managed(const void *ctx, const struct pg_k_managed_key *key, struct pg_k_managed_val *ret)
 {
 	const struct pg_kpolicy *k = ctx;
 	struct pg_kmanaged m = { .key = *key };
+	const struct pg_kmanaged *hit;
 
 	if (k->nmanaged == 0)
 		return 0;
-	return bsearch(&m, k->managed, k->nmanaged, sizeof(m), managed_cmp) != NULL;
+	hit = bsearch(&m, k->managed, k->nmanaged, sizeof(m), managed_cmp);
+	if (hit == NULL)
+		return 0;
+	*ret = hit->val;
+	return 1;
 }
 
 static int
 allowed_key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, &((const struct pg_kallowed *)b)->key, sizeof(struct pg_k_allow_key));
+}
+
+/* The entries the loader puts into pg_exact: the key as it is, no longest match. */
+static int
+array_exact(const void *ctx, const struct pg_k_allow_key *key, struct pg_k_allow_val *ret)
+{
+	const struct pg_kpolicy *k = ctx;
+	const struct pg_kallowed *hit;
+
+	if (k->nallowed == 0)
+		return 0;
+	hit = bsearch(key, k->allowed, k->nallowed, sizeof(*hit), allowed_key_cmp);
+	if (hit == NULL || !pg_kallowed_exact(hit))
+		return 0;
+	*ret = hit->val;
+	return 1;
 }
 
 /* Longest prefix first, as the trie answers. */
@@ -608,6 +659,7 @@ void
 pg_kpolicy_lookup(const struct pg_kpolicy *k, struct pg_klookup *ret)
 {
 	ret->managed = array_managed;
+	ret->exact = array_exact;
 	ret->allowed = array_allowed;
 	ret->abfile = array_abfile;
 	ret->abuid = array_abuid;
@@ -616,16 +668,31 @@ pg_kpolicy_lookup(const struct pg_kpolicy *k, struct pg_klookup *ret)
 
 /* --- the program's decision, in C -------------------------------------------------- */
 
-/* 1 if an entry covers this single-family bind, 0 if not, -errno. */
+/*
+ * 1 if an entry covers this single-family bind, 0 if not, -errno.  kinds: the
+ * PG_K_MANAGED_* flags of (proto, port), for the lookups in pg_exact.
+ */
 static int
-covered(const struct pg_klookup *l, uid_t uid, uint8_t proto, uint16_t port, int family,
-	const uint8_t *addr)
+covered(const struct pg_klookup *l, uint32_t kinds, uid_t uid, uint8_t proto, uint16_t port,
+	int family, const uint8_t *addr)
 {
 	struct pg_k_allow_key key =
 		allow_key(uid, proto, port, family, addr, family == AF_INET ? 32 : 128);
 	struct pg_k_allow_val val;
-	int r = l->allowed(l->ctx, &key, &val);
+	int r = 0;
 
+	if (l->exact == NULL) {
+		r = l->allowed(l->ctx, &key, &val);
+	} else {
+		if (kinds & PG_K_MANAGED_EXACT)
+			r = l->exact(l->ctx, &key, &val);
+		if (r == 0 && (kinds & PG_K_MANAGED_PREFIX)) {
+			r = l->allowed(l->ctx, &key, &val);
+		} else if (r == 0 && (kinds & PG_K_MANAGED_ANY)) {
+			key = allow_key(uid, proto, port, family, NULL, 0);
+			r = l->exact(l->ctx, &key, &val);
+		}
+	}
 	if (r <= 0)
 		return r;
 	if (pg_bytes_zero(addr, family == AF_INET ? 4 : 16))
@@ -698,6 +765,7 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 {
 	static const uint8_t any[16];
 	struct pg_k_managed_key mk = { .port = b->port, .proto = kproto(b->proto) };
+	struct pg_k_managed_val mv = { 0 };
 	enum pg_decision d = PG_UNMANAGED;
 	int r, verdict = PG_K_ALLOW;
 
@@ -707,7 +775,7 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 		d = PG_ALLOW;
 		goto done;
 	}
-	r = l->managed(l->ctx, &mk);
+	r = l->managed(l->ctx, &mk, &mv);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -728,13 +796,13 @@ pg_kjudge(const struct pg_klookup *l, const struct pg_k_config *cfg, uid_t uid,
 			goto done;
 
 	if (b->family == AF_INET) {
-		r = covered(l, uid, mk.proto, b->port, AF_INET, b->addr);
+		r = covered(l, mv.flags, uid, mk.proto, b->port, AF_INET, b->addr);
 	} else if (memcmp(b->addr, v4mapped_prefix, 12) == 0) {
-		r = covered(l, uid, mk.proto, b->port, AF_INET, b->addr + 12);
+		r = covered(l, mv.flags, uid, mk.proto, b->port, AF_INET, b->addr + 12);
 	} else {
-		r = covered(l, uid, mk.proto, b->port, AF_INET6, b->addr);
+		r = covered(l, mv.flags, uid, mk.proto, b->port, AF_INET6, b->addr);
 		if (r > 0 && b->dual_stack && pg_bytes_zero(b->addr, 16))
-			r = covered(l, uid, mk.proto, b->port, AF_INET, any);
+			r = covered(l, mv.flags, uid, mk.proto, b->port, AF_INET, any);
 	}
 	if (r == 0)
 		r = authbind_grants(l, uid, b);

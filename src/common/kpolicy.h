@@ -95,6 +95,13 @@ int pg_kpolicy_compile(const struct pg_policy *p, const struct pg_kgroups *group
 void pg_kpolicy_clear(struct pg_kpolicy *k);
 
 /*
+ * Does this entry of pg_allowed also go into pg_exact (bind-policy.h)?  Its
+ * address prefix is the full length or 0.  pg_kpolicy_compile() sets the
+ * PG_K_MANAGED_* flags of each managed (proto, port) from its entries.
+ */
+bool pg_kallowed_exact(const struct pg_kallowed *a);
+
+/*
  * Fill k->ruletab from p: entry i names rule i (file, line, principal, spec),
  * the last one p's authbind tree (file "" if none).  Strings too long for the
  * map are cut at the front of a file name ("..." + its end).  -ENOMEM.
@@ -110,8 +117,14 @@ void pg_kpolicy_rehash(struct pg_kpolicy *k);
 
 /* Where pg_kjudge() looks entries up: compiled arrays, or a loaded program's maps. */
 struct pg_klookup {
-	/* 1 if present, 0 if not, -errno */
-	int (*managed)(const void *ctx, const struct pg_k_managed_key *key);
+	/* 1 and *ret if present, 0 if not, -errno */
+	int (*managed)(const void *ctx, const struct pg_k_managed_key *key,
+		       struct pg_k_managed_val *ret);
+	/*
+	 * pg_exact, the key as it is: 1 and *ret, 0, or -errno.  NULL: judge by
+	 * the trie alone (it holds these entries too, so the answers are the same).
+	 */
+	int (*exact)(const void *ctx, const struct pg_k_allow_key *key, struct pg_k_allow_val *ret);
 	/* Longest-prefix match, as the LPM trie does: 1 and *ret, 0, or -errno. */
 	int (*allowed)(const void *ctx, const struct pg_k_allow_key *key,
 		       struct pg_k_allow_val *ret);

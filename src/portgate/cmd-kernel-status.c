@@ -67,11 +67,12 @@ audit(const struct cli_listeners *ls, const struct pg_bpf_status *st, const stru
 			.proto =
 				x->bind.proto == PG_PROTO_UDP ? PG_K_IPPROTO_UDP : PG_K_IPPROTO_TCP,
 		};
+		struct pg_k_managed_val mv;
 		struct row *w = &a->rows[a->n];
 		enum pg_decision d;
 		int verdict;
 
-		if (l.managed(l.ctx, &mk) != 1)
+		if (l.managed(l.ctx, &mk, &mv) != 1)
 			continue;
 		a->n++;
 		w->l = x;

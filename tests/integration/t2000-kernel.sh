@@ -376,6 +376,43 @@ test_expect_success 'reload without --broker-user keeps the broker user given at
 	expect_bind pgt-kbroker$SFX ok udp 0.0.0.0 5060
 '
 
+# pg_exact answers a (proto, port) whose entries are single addresses or '*';
+# the trie answers one with shorter prefixes: both kinds, mixed on one port.
+test_expect_success 'exact, prefix and * rules mixed on one port: the longest match decides' '
+	{ policy_a; cat <<-EOF; } >"$ETC/portgate.conf" &&
+		pgt-kalice$SFX tcp://127.0.0.1:9001
+		pgt-kbob$SFX tcp://127.0.0.0/8:9001
+		pgt-kcarol$SFX tcp://*:9001
+		pgt-kalice$SFX tcp://[::1]:9002
+		pgt-kbob$SFX tcp://*:9002
+		pgt-kbob$SFX tcp://127.0.0.0/8:9003
+		pgt-kbob$SFX tcp://*:9003
+	EOF
+	"$PG" kernel reload --pin-dir "$PINS" >"$OUT" && grep "^reloaded: 14 rules" "$OUT" &&
+	expect_bind pgt-kalice$SFX ok tcp 127.0.0.1 9001 &&
+	expect_bind pgt-kalice$SFX ok tcp ::ffff:127.0.0.1 9001 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 127.0.0.2 9001 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 0.0.0.0 9001 &&
+	expect_bind pgt-kbob$SFX ok tcp 127.0.0.1 9001 && expect_bind pgt-kbob$SFX ok tcp 127.0.0.2 9001 &&
+	expect_bind pgt-kbob$SFX EACCES tcp 0.0.0.0 9001 &&
+	expect_bind pgt-kcarol$SFX ok tcp 127.0.0.2 9001 &&
+	expect_bind pgt-kcarol$SFX ok tcp 0.0.0.0 9001 &&
+	expect_bind pgt-kcarol$SFX ok tcp :: 9001 --v6only 0 &&
+	expect_bind pgt-kdave$SFX EACCES tcp 127.0.0.1 9001 &&
+	expect_bind pgt-kalice$SFX ok tcp ::1 9002 &&
+	expect_bind pgt-kalice$SFX EACCES tcp :: 9002 --v6only 1 &&
+	expect_bind pgt-kalice$SFX EACCES tcp 127.0.0.1 9002 &&
+	expect_bind pgt-kbob$SFX ok tcp :: 9002 --v6only 0 &&
+	expect_bind pgt-kbob$SFX ok tcp 127.0.0.1 9002 &&
+	expect_bind pgt-kdave$SFX EACCES tcp ::1 9002 &&
+	expect_bind pgt-kbob$SFX ok tcp 0.0.0.0 9003 && expect_bind pgt-kbob$SFX ok tcp 127.0.0.5 9003 &&
+	expect_bind pgt-kbob$SFX ok tcp :: 9003 --v6only 0 &&
+	expect_bind pgt-kdave$SFX EACCES tcp 127.0.0.5 9003 &&
+	{ policy_a; echo "pgt-kbob$SFX udp://*:5070"; } >"$ETC/portgate.conf" &&
+	"$PG" kernel reload --pin-dir "$PINS" >"$OUT" && grep "^reloaded: 8 rules" "$OUT" &&
+	expect_bind pgt-kbob$SFX ok tcp 127.0.0.1 9001
+'
+
 # The reload case: four loops bind while the policy is swapped again and again,
 # two that the policy allows and two that it refuses, on both hooks.  A loop
 # counts the binds it makes once $TMP/go exists and says "counted N" after

@@ -2,7 +2,8 @@
 /*
  * test-kpolicy.c - the policy compiled for the kernel: the map entries it makes
  * (ranges, groups, prefixes, "*" in both families, uid 0, duplicates, limits),
- * and a differential test: random policies and random binds judged by
+ * the exact-match fast path (pg_exact) against the trie alone, and a
+ * differential test: random policies and random binds judged by
  * pg_policy_eval() and by pg_kjudge() over the compiled entries must agree,
  * with a random authbind tree (testtree.h) in every round when run as root.
  */
@@ -144,6 +145,108 @@ test_entries(void)
 	ok(k.hash != k2.hash, "hashes differ");
 	pg_kpolicy_clear(&k);
 	pg_kpolicy_clear(&k2);
+}
+
+/* The PG_K_MANAGED_* flags of (proto, port) in k; 0 if it is not managed. */
+static uint32_t
+kinds(const struct pg_kpolicy *k, uint8_t proto, uint16_t port)
+{
+	for (size_t i = 0; i < k->nmanaged; i++)
+		if (k->managed[i].key.port == port && k->managed[i].key.proto == proto)
+			return k->managed[i].val.flags;
+	return 0;
+}
+
+/* Judge with pg_exact and the trie (as the program does) and with the trie alone. */
+static void
+expect_both(const struct pg_kpolicy *k, uid_t uid, const char *addr, uint16_t port, bool dual,
+	    int want)
+{
+	struct pg_klookup l;
+	struct pg_bind b = bind_of(T, addr, port, dual);
+	int fast, trie;
+
+	pg_kpolicy_lookup(k, &l);
+	fast = pg_kjudge(&l, &cfg, uid, &b, NULL);
+	l.exact = NULL;
+	trie = pg_kjudge(&l, &cfg, uid, &b, NULL);
+	ok(fast == want && trie == want, "uid %u tcp %s:%u%s -> %d (fast path %d, trie %d)",
+	   (unsigned)uid, addr, port, dual ? " dual-stack" : "", want, fast, trie);
+}
+
+/* The exact-match fast path: which (proto, port) may skip the trie, and the same answers. */
+static void
+test_fast_path(void)
+{
+	struct pg_kpolicy k = { 0 };
+	size_t nexact = 0;
+
+	ok(compile("uid:1001 tcp://127.0.0.1:80\n"
+		   "uid:1002 tcp://127.0.0.0/8:80\n"
+		   "uid:1003 tcp://*:80\n"
+		   "uid:1001 tcp://127.0.0.1:81\n"
+		   "uid:1002 tcp://[::1]:81\n"
+		   "uid:1003 tcp://*:81\n"
+		   "uid:1001 tcp://*:82\n"
+		   "uid:1001 tcp://10.0.0.0/8:83\n"
+		   "uid:1001 tcp://*:83\n"
+		   "uid:1001 tcp://0.0.0.0:84\n"
+		   "uid:1001 tcp://[2001:db8::/32]:85\n"
+		   "uid:0 tcp://10.0.0.0/8:86\n",
+		   NULL, &k),
+	   "exact, prefix and '*' rules compile");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 80),
+	       PG_K_MANAGED_EXACT | PG_K_MANAGED_ANY | PG_K_MANAGED_PREFIX,
+	       "port 80: a /32, a /8 and '*'");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 81), PG_K_MANAGED_EXACT | PG_K_MANAGED_ANY,
+	       "port 81: a /32, a /128 and '*', no trie");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 82), PG_K_MANAGED_ANY, "port 82: '*' alone");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 83), PG_K_MANAGED_ANY | PG_K_MANAGED_PREFIX,
+	       "port 83: a /8 and '*'");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 84), PG_K_MANAGED_ANY,
+	       "port 84: 0.0.0.0 is every address");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 85), PG_K_MANAGED_PREFIX, "port 85: a /32 of IPv6");
+	is_int(kinds(&k, PG_K_IPPROTO_TCP, 86), 0, "port 86: managed, root's rule has no entry");
+	for (size_t i = 0; i < k.nallowed; i++)
+		nexact += pg_kallowed_exact(&k.allowed[i]);
+	is_int(nexact, k.nallowed - 3, "every entry but the 3 prefixes goes into pg_exact");
+
+	/* Exact and prefix rules on one port, for three users. */
+	expect_both(&k, 1001, "127.0.0.1", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "::ffff:127.0.0.1", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "127.0.0.2", 80, false, PG_K_DENY);
+	expect_both(&k, 1001, "0.0.0.0", 80, false, PG_K_DENY);
+	expect_both(&k, 1002, "127.0.0.1", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "127.9.9.9", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "10.0.0.1", 80, false, PG_K_DENY);
+	expect_both(&k, 1002, "0.0.0.0", 80, false, PG_K_DENY);
+	expect_both(&k, 1003, "127.0.0.1", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1003, "0.0.0.0", 80, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1003, "::", 80, true, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1004, "127.0.0.1", 80, false, PG_K_DENY);
+	/* The fast path alone. */
+	expect_both(&k, 1001, "127.0.0.1", 81, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "127.0.0.2", 81, false, PG_K_DENY);
+	expect_both(&k, 1002, "::1", 81, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "::1", 81, true, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "::", 81, false, PG_K_DENY);
+	expect_both(&k, 1002, "::ffff:127.0.0.1", 81, false, PG_K_DENY);
+	expect_both(&k, 1003, "::", 81, true, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1003, "10.1.1.1", 81, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "::", 82, true, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "::", 82, false, PG_K_DENY);
+	/* A prefix and '*' for one user: the longest match, then the wildcard rule. */
+	expect_both(&k, 1001, "0.0.0.0", 83, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "10.1.2.3", 83, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "11.1.2.3", 83, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "::", 83, true, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1002, "10.1.2.3", 83, false, PG_K_DENY);
+	expect_both(&k, 1001, "0.0.0.0", 84, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "::", 84, false, PG_K_DENY);
+	expect_both(&k, 1001, "2001:db8::1", 85, false, PG_K_ALLOW_NO_CAP);
+	expect_both(&k, 1001, "2001:db9::1", 85, false, PG_K_DENY);
+	expect_both(&k, 1001, "10.0.0.1", 86, false, PG_K_DENY);
+	pg_kpolicy_clear(&k);
 }
 
 static void
@@ -386,6 +489,12 @@ differential_round(int round, const struct user *users, const char *treedir, siz
 		memcpy(c.groups, u->supp, u->nsupp * sizeof(gid_t));
 		pg_policy_eval(p, &c, &b, &v);
 		verdict = pg_kjudge(&l, &cfg, u->uid, &b, &kd);
+		l.exact = NULL;
+		if (pg_kjudge(&l, &cfg, u->uid, &b, NULL) != verdict && mismatches++ < 3)
+			tap_diag("round %d: uid %u: the fast path and the trie disagree; "
+				 "policy:\n%s",
+				 round, (unsigned)u->uid, text);
+		pg_kpolicy_lookup(&k, &l);
 		want = v.decision == PG_DENY					? PG_K_DENY
 		       : v.decision == PG_ALLOW && b.port < 1024 && u->uid != 0 ? PG_K_ALLOW_NO_CAP
 										: PG_K_ALLOW;
@@ -442,6 +551,7 @@ int
 main(void)
 {
 	test_entries();
+	test_fast_path();
 	test_groups_and_exempt();
 	test_accounts();
 	test_limits();
