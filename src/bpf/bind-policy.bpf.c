@@ -235,6 +235,14 @@ covered(const struct bind_req *req, __u8 family, __u32 a0, __u32 a1, __u32 a2, _
 	};
 	struct pg_k_allow_val *v = NULL;
 
+	if ((a0 | a1 | a2 | a3) == 0) {
+		/* A wildcard bind: only an entry for every address covers it, one lookup. */
+		if (!(req->kinds & PG_K_MANAGED_ANY))
+			return PG_K_RULE_NONE;
+		key.prefixlen = PG_K_ALLOW_HDR_BITS;
+		v = bpf_map_lookup_elem(&pg_exact, &key);
+		return v != NULL ? v->rule : PG_K_RULE_NONE;
+	}
 	if (req->kinds & PG_K_MANAGED_EXACT)
 		v = bpf_map_lookup_elem(&pg_exact, &key);
 	if (v == NULL && (req->kinds & PG_K_MANAGED_PREFIX)) {
@@ -244,12 +252,7 @@ covered(const struct bind_req *req, __u8 family, __u32 a0, __u32 a1, __u32 a2, _
 		key.addr[0] = key.addr[1] = key.addr[2] = key.addr[3] = 0;
 		v = bpf_map_lookup_elem(&pg_exact, &key);
 	}
-	if (v == NULL)
-		return PG_K_RULE_NONE;
-	/* A wildcard bind takes every address: only a rule for every address covers it. */
-	if ((a0 | a1 | a2 | a3) == 0 && v->addr_prefixlen != 0)
-		return PG_K_RULE_NONE;
-	return v->rule;
+	return v != NULL ? v->rule : PG_K_RULE_NONE;
 }
 
 /* a <= b for 128-bit numbers, most significant word first. */

@@ -683,6 +683,12 @@ covered(const struct pg_klookup *l, uint32_t kinds, uid_t uid, uint8_t proto, ui
 
 	if (l->exact == NULL) {
 		r = l->allowed(l->ctx, &key, &val);
+	} else if (pg_bytes_zero(addr, family == AF_INET ? 4 : 16)) {
+		/* A wildcard bind: only an entry for every address covers it, one lookup. */
+		if (!(kinds & PG_K_MANAGED_ANY))
+			return 0;
+		key = allow_key(uid, proto, port, family, NULL, 0);
+		r = l->exact(l->ctx, &key, &val);
 	} else {
 		if (kinds & PG_K_MANAGED_EXACT)
 			r = l->exact(l->ctx, &key, &val);
