@@ -28,91 +28,13 @@
 #include "cred.h"
 #include "evloop.h"
 #include "macro.h"
-#include "proxy.h"
 #include "proxyproto.h"
 #include "shovel.h"
 #include "sock.h"
 
-#define MAX_EVENTS	256
-#define ACCEPT_BURST	64	   /* accepts per wakeup of one listener */
-#define SHOVEL_BUDGET	(1U << 20) /* bytes per direction per turn: fairness */
-#define ACCEPT_PAUSE_MS 100	   /* after EMFILE/ENFILE/ENOBUFS/ENOMEM */
-#define RETRY_FIRST_MS	10	   /* backend not ready: first retry */
-#define RETRY_MAX_MS	250
-#define FAST_TICK_MS	10    /* while connects wait or accepting is paused */
-#define LOG_INTERVAL_MS 10000 /* rate limit of the per-connection warnings */
-#define DGRAM_BURST	64    /* datagrams per wakeup of one socket */
-#define DGRAM_MAX	65536 /* the largest datagram relayed */
+#include "proxy-impl.h"
 
-_Static_assert(MAX_EVENTS <= PG_EVLOOP_MAX_EVENTS, "pg_evloop_wait() returns at most that many");
-
-enum tag_kind { TAG_LISTEN, TAG_CLIENT, TAG_BACKEND, TAG_EVENT, TAG_DGRAM, TAG_SESSION };
-
-struct tag {
-	enum tag_kind kind;
-	void *ptr; /* struct conn * or struct listener * */
-};
-
-enum conn_state { CONN_CONNECTING, CONN_WAITING, CONN_OPEN };
-
-struct conn {
-	struct conn *prev, *next; /* all connections, or the dead list */
-	struct conn *more_next;	  /* on the list of connections whose budget ran out */
-	struct tag client_tag, backend_tag;
-	int client, backend;
-	enum conn_state state;
-	bool dead, more;
-	/* A hang-up (or error) seen before the shovels exist, on the client or the backend. */
-	bool client_hup, backend_hup;
-	struct pg_shovel up, down; /* client -> backend, backend -> client */
-	uint64_t last_active, deadline, retry_at;
-	unsigned retry_delay;
-};
-
-struct listener {
-	struct tag tag;
-	int fd; /* -1 once draining */
-	bool armed;
-	bool dgram; /* a bound datagram socket: relayed, never disarmed */
-	bool tcp;   /* an IPv4/IPv6 stream socket: its clients get TCP_NODELAY */
-};
-
-/* One datagram client: its address and a socket connected to the backend. */
-struct session {
-	struct session *prev, *next; /* all sessions, or the dead list */
-	struct tag tag;
-	struct listener *l; /* where the client's datagrams arrive and replies leave */
-	int fd;
-	bool dead;
-	struct sockaddr_storage client;
-	socklen_t client_len;
-	uint64_t last_active;
-};
-
-struct ratelimit {
-	uint64_t next;
-	unsigned suppressed;
-};
-
-struct pg_proxy {
-	struct pg_proxy_config cfg;
-	int epfd;
-	struct listener *listeners;
-	struct tag event_tag;
-	struct conn *conns, *dead, *more;
-	size_t nconns, nwaiting; /* nwaiting: CONNECTING or WAITING */
-	struct session *sessions, *dead_sessions;
-	size_t nsessions;
-	char *dgram_buf; /* DGRAM_MAX bytes, with datagram listeners only */
-	bool accept_paused, draining;
-	bool share_paused;		    /* over its share of all the workers' connections */
-	bool cap_full;			    /* the listeners are disarmed for the cap */
-	_Atomic unsigned own_count, *count; /* connections open (cfg.shared_count or own) */
-	uint64_t accept_resume, next_sweep, drain_deadline;
-	struct ratelimit rl_backend, rl_accept, rl_setup, rl_sessions;
-};
-
-static void _printf_(4, 5) plog(struct pg_proxy *p, int level, int err, const char *fmt, ...)
+void _printf_(4, 5) pg_proxy_log(struct pg_proxy *p, int level, int err, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -126,8 +48,8 @@ static void _printf_(4, 5) plog(struct pg_proxy *p, int level, int err, const ch
 }
 
 /* At most one line per LOG_INTERVAL_MS for this kind of failure; the rest are counted. */
-static void _printf_(5, 6) plog_limited(struct pg_proxy *p, struct ratelimit *rl, int level,
-					int err, const char *fmt, ...)
+void _printf_(5, 6) pg_proxy_log_limited(struct pg_proxy *p, struct ratelimit *rl, int level,
+					 int err, const char *fmt, ...)
 {
 	uint64_t now = pg_now_ms();
 	char msg[400];
@@ -141,15 +63,15 @@ static void _printf_(5, 6) plog_limited(struct pg_proxy *p, struct ratelimit *rl
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (rl->suppressed > 0)
-		plog(p, level, err, "%s (%u more like it suppressed)", msg, rl->suppressed);
+		pg_proxy_log(p, level, err, "%s (%u more like it suppressed)", msg, rl->suppressed);
 	else
-		plog(p, level, err, "%s", msg);
+		pg_proxy_log(p, level, err, "%s", msg);
 	rl->suppressed = 0;
 	rl->next = now + LOG_INTERVAL_MS;
 }
 
-static const char *
-backend_name(const struct pg_proxy *p, char *buf, size_t size)
+const char *
+pg_proxy_backend_name(const struct pg_proxy *p, char *buf, size_t size)
 {
 	const struct sockaddr_storage *ss = &p->cfg.backend;
 	char host[64];
@@ -320,7 +242,7 @@ conn_shovel(struct pg_proxy *p, struct conn *c)
 			c->last_active = pg_now_ms();
 	}
 	if (r < 0) {
-		plog(p, PG_PROXY_LOG_DEBUG, (int)-r, "connection ended");
+		pg_proxy_log(p, PG_PROXY_LOG_DEBUG, (int)-r, "connection ended");
 		conn_close(p, c);
 		return;
 	}
@@ -340,9 +262,9 @@ conn_fail_backend(struct pg_proxy *p, struct conn *c, int err, const char *what)
 {
 	char name[160];
 
-	plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, err,
-		     "backend %s: %s; closing the client's connection",
-		     backend_name(p, name, sizeof(name)), what);
+	pg_proxy_log_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, err,
+			     "backend %s: %s; closing the client's connection",
+			     pg_proxy_backend_name(p, name, sizeof(name)), what);
 	conn_close(p, c);
 }
 
@@ -425,8 +347,8 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	if (r == 0)
 		r = pg_shovel_init(&c->down, !p->cfg.copy, size);
 	if (r < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
-			     "set up a connection's buffers; closing it");
+		pg_proxy_log_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
+				     "set up a connection's buffers; closing it");
 		conn_close(p, c);
 		return;
 	}
@@ -438,7 +360,8 @@ conn_established(struct pg_proxy *p, struct conn *c)
 	if (p->cfg.proxy_protocol != 0) {
 		r = send_proxy_header(p, c);
 		if (r < 0) {
-			plog(p, PG_PROXY_LOG_DEBUG, -r, "the client's address (PROXY header)");
+			pg_proxy_log(p, PG_PROXY_LOG_DEBUG, -r,
+				     "the client's address (PROXY header)");
 			conn_close(p, c);
 			return;
 		}
@@ -456,8 +379,9 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 
 	fd = pg_socket_nb(p->cfg.backend.ss_family, SOCK_STREAM, 0);
 	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
-			     "create a socket for the backend; closing a client's connection");
+		pg_proxy_log_limited(
+			p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
+			"create a socket for the backend; closing a client's connection");
 		conn_close(p, c);
 		return;
 	}
@@ -466,7 +390,8 @@ conn_connect(struct pg_proxy *p, struct conn *c)
 	c->state = CONN_CONNECTING;
 	r = pg_evloop_add(p->epfd, fd, PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE, &c->backend_tag);
 	if (r < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r, "watch a backend socket");
+		pg_proxy_log_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
+				     "watch a backend socket");
 		conn_close(p, c);
 		return;
 	}
@@ -556,24 +481,24 @@ on_accept(struct pg_proxy *p, struct listener *l)
 			if (err == EAGAIN || err == EINTR)
 				return;
 			if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-				plog_limited(p, &p->rl_accept, PG_PROXY_LOG_WARN, err,
-					     "accept; pausing new connections for %d ms",
-					     ACCEPT_PAUSE_MS);
+				pg_proxy_log_limited(p, &p->rl_accept, PG_PROXY_LOG_WARN, err,
+						     "accept; pausing new connections for %d ms",
+						     ACCEPT_PAUSE_MS);
 				p->accept_paused = true;
 				p->accept_resume = pg_now_ms() + ACCEPT_PAUSE_MS;
 				update_accepting(p);
 				return;
 			}
 			/* ECONNABORTED, EPERM (firewall), EPROTO...: that client only. */
-			plog(p, PG_PROXY_LOG_DEBUG, err, "accept");
+			pg_proxy_log(p, PG_PROXY_LOG_DEBUG, err, "accept");
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
 		if (c == NULL) {
 			cap_release(p);
 			close(fd);
-			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, ENOMEM,
-				     "accept a connection");
+			pg_proxy_log_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, ENOMEM,
+					     "accept a connection");
 			return;
 		}
 		*c = (struct conn){ .client = fd,
@@ -597,8 +522,8 @@ on_accept(struct pg_proxy *p, struct listener *l)
 		r = pg_evloop_add(p->epfd, fd, PG_EV_READ | PG_EV_WRITE | PG_EV_EDGE,
 				  &c->client_tag);
 		if (r < 0) {
-			plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
-				     "watch a client socket");
+			pg_proxy_log_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r,
+					     "watch a client socket");
 			conn_close(p, c);
 			continue;
 		}
@@ -608,214 +533,6 @@ on_accept(struct pg_proxy *p, struct listener *l)
 	}
 }
 
-static void
-session_close(struct pg_proxy *p, struct session *s)
-{
-	if (s->dead)
-		return;
-	s->dead = true;
-	closep(&s->fd);
-	s->fd = -1;
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		p->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = NULL;
-	s->next = p->dead_sessions;
-	p->dead_sessions = s;
-	p->nsessions--;
-}
-
-static bool
-addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b, socklen_t len)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
-		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-	}
-	return memcmp(a, b, len) == 0;
-}
-
-/* The session of this client on this socket, moved to the front (recent first). */
-static struct session *
-session_find(struct pg_proxy *p, struct listener *l, const struct sockaddr_storage *from,
-	     socklen_t len)
-{
-	for (struct session *s = p->sessions; s != NULL; s = s->next) {
-		if (s->l != l || s->client_len != len || !addr_equal(&s->client, from, len))
-			continue;
-		if (s != p->sessions) {
-			s->prev->next = s->next;
-			if (s->next)
-				s->next->prev = s->prev;
-			s->prev = NULL;
-			s->next = p->sessions;
-			p->sessions->prev = s;
-			p->sessions = s;
-		}
-		return s;
-	}
-	return NULL;
-}
-
-/* AF_UNIX with a PROG: the socket file must be the owner's (or root's). */
-static int
-check_dgram_owner(const struct pg_proxy *p)
-{
-	const struct sockaddr_un *un = (const struct sockaddr_un *)&p->cfg.backend;
-	struct stat st;
-
-	if (!p->cfg.check_owner || un->sun_family != AF_UNIX || un->sun_path[0] == '\0')
-		return 0;
-	if (lstat(un->sun_path, &st) < 0)
-		return -errno;
-	if (!S_ISSOCK(st.st_mode) || (st.st_uid != 0 && st.st_uid != p->cfg.owner_uid))
-		return -EPERM;
-	return 0;
-}
-
-static struct session *
-session_new(struct pg_proxy *p, struct listener *l, const struct sockaddr_storage *from,
-	    socklen_t len)
-{
-	const struct sockaddr_storage *be = &p->cfg.backend;
-	struct session *s;
-	char name[160];
-	int fd, r;
-
-	if (p->cfg.max_connections > 0 && p->nsessions >= p->cfg.max_connections) {
-		plog_limited(p, &p->rl_sessions, PG_PROXY_LOG_WARN, 0,
-			     "%zu datagram sessions open (the cap): dropping a new client's "
-			     "datagram",
-			     p->nsessions);
-		return NULL;
-	}
-	r = check_dgram_owner(p);
-	if (r < 0) {
-		plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, -r,
-			     "backend %s: refused (not a socket of the expected owner); dropping "
-			     "a datagram",
-			     backend_name(p, name, sizeof(name)));
-		return NULL;
-	}
-	fd = pg_socket_nb(be->ss_family, SOCK_DGRAM, 0);
-	if (fd < 0) {
-		plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -fd,
-			     "create a datagram socket for the backend");
-		return NULL;
-	}
-	if (be->ss_family == AF_UNIX) {
-		/* Autobind: an abstract address the backend's replies can reach. */
-		struct sockaddr_un self = { .sun_family = AF_UNIX };
-
-		if (bind(fd, (struct sockaddr *)&self, sizeof(sa_family_t)) < 0) {
-			r = -errno;
-			goto fail;
-		}
-	}
-	if (connect(fd, (const struct sockaddr *)be, p->cfg.backend_len) < 0) {
-		r = -errno;
-		plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, -r,
-			     "backend %s: connect; dropping a datagram",
-			     backend_name(p, name, sizeof(name)));
-		closep(&fd);
-		return NULL;
-	}
-	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	*s = (struct session){ .tag = { TAG_SESSION, s }, .l = l, .fd = fd, .client_len = len };
-	memcpy(&s->client, from, len);
-	r = pg_evloop_add(p->epfd, fd, PG_EV_READ, &s->tag);
-	if (r < 0) {
-		free(s);
-		goto fail;
-	}
-	s->next = p->sessions;
-	if (p->sessions)
-		p->sessions->prev = s;
-	p->sessions = s;
-	p->nsessions++;
-	return s;
-fail:
-	plog_limited(p, &p->rl_setup, PG_PROXY_LOG_WARN, -r, "set up a datagram session");
-	closep(&fd);
-	return NULL;
-}
-
-/* A client's datagrams: each to the backend through the client's own session. */
-static void
-on_datagram(struct pg_proxy *p, struct listener *l)
-{
-	char name[160];
-
-	for (int i = 0; i < DGRAM_BURST && l->fd >= 0; i++) {
-		struct sockaddr_storage from;
-		socklen_t len = sizeof(from);
-		struct session *s;
-		ssize_t n;
-
-		n = recvfrom(l->fd, p->dgram_buf, DGRAM_MAX, MSG_DONTWAIT, (struct sockaddr *)&from,
-			     &len);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			plog(p, PG_PROXY_LOG_DEBUG, errno, "receive a datagram");
-			continue;
-		}
-		if (len > sizeof(from))
-			continue;
-		s = session_find(p, l, &from, len);
-		if (s == NULL)
-			s = session_new(p, l, &from, len);
-		if (s == NULL)
-			continue;
-		s->last_active = pg_now_ms();
-		if (send(s->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
-		    errno != EWOULDBLOCK)
-			plog_limited(p, &p->rl_backend, PG_PROXY_LOG_WARN, errno,
-				     "backend %s: send a datagram; dropped it",
-				     backend_name(p, name, sizeof(name)));
-	}
-}
-
-/* The backend's replies: back to the session's client from the listening socket. */
-static void
-on_session(struct pg_proxy *p, struct session *s)
-{
-	for (int i = 0; i < DGRAM_BURST; i++) {
-		ssize_t n = recv(s->fd, p->dgram_buf, DGRAM_MAX, MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
-			if (errno == ECONNREFUSED)
-				continue; /* an earlier datagram found nobody; sends report it */
-			plog(p, PG_PROXY_LOG_DEBUG, errno, "receive from the backend");
-			session_close(p, s);
-			return;
-		}
-		s->last_active = pg_now_ms();
-		if (sendto(s->l->fd, p->dgram_buf, (size_t)n, MSG_DONTWAIT,
-			   (const struct sockaddr *)&s->client, s->client_len) < 0)
-			plog(p, PG_PROXY_LOG_DEBUG, errno, "send a reply to a datagram client");
-	}
-}
-
-/* Timers: connect deadlines and retries, idle timeouts, the accept pause. */
 static void
 sweep(struct pg_proxy *p, uint64_t now)
 {
@@ -834,18 +551,11 @@ sweep(struct pg_proxy *p, uint64_t now)
 			conn_fail_backend(p, c, ETIMEDOUT, "connect");
 		} else if (c->state == CONN_OPEN && p->cfg.idle_timeout_ms > 0 &&
 			   now - c->last_active >= p->cfg.idle_timeout_ms) {
-			plog(p, PG_PROXY_LOG_DEBUG, 0, "closing an idle connection");
+			pg_proxy_log(p, PG_PROXY_LOG_DEBUG, 0, "closing an idle connection");
 			conn_close(p, c);
 		}
 	}
-	for (struct session *s = p->sessions, *next; s != NULL; s = next) {
-		next = s->next;
-		if (p->cfg.udp_idle_timeout_ms > 0 &&
-		    now - s->last_active >= p->cfg.udp_idle_timeout_ms) {
-			plog(p, PG_PROXY_LOG_DEBUG, 0, "closing an idle datagram session");
-			session_close(p, s);
-		}
-	}
+	pg_proxy_sweep_sessions(p, now);
 }
 
 static uint64_t
@@ -969,20 +679,9 @@ pg_proxy_drain(struct pg_proxy *p, unsigned timeout_ms)
 	}
 	/* Datagram sessions have nothing to finish; their replies would need the listeners. */
 	while (p->sessions != NULL)
-		session_close(p, p->sessions);
-	plog(p, PG_PROXY_LOG_INFO, 0, "draining: %zu connections open, waiting up to %u ms",
-	     p->nconns, timeout_ms);
-}
-
-static void
-reap_dead_sessions(struct pg_proxy *p)
-{
-	while (p->dead_sessions != NULL) {
-		struct session *s = p->dead_sessions;
-
-		p->dead_sessions = s->next;
-		free(s);
-	}
+		pg_proxy_session_close(p, p->sessions);
+	pg_proxy_log(p, PG_PROXY_LOG_INFO, 0, "draining: %zu connections open, waiting up to %u ms",
+		     p->nconns, timeout_ms);
 }
 
 int
@@ -1034,13 +733,13 @@ pg_proxy_run(struct pg_proxy *p)
 					stop = true;
 				break;
 			case TAG_DGRAM:
-				on_datagram(p, t->ptr);
+				pg_proxy_on_datagram(p, t->ptr);
 				break;
 			case TAG_SESSION: {
 				struct session *s = t->ptr;
 
 				if (!s->dead)
-					on_session(p, s);
+					pg_proxy_on_session(p, s);
 				break;
 			}
 			}
@@ -1058,13 +757,13 @@ pg_proxy_run(struct pg_proxy *p)
 			sweep(p, now);
 		}
 		reap_dead(p);
-		reap_dead_sessions(p);
+		pg_proxy_reap_dead_sessions(p);
 		if (stop)
 			return 0;
 		if (p->draining && (p->nconns == 0 || pg_now_ms() >= p->drain_deadline)) {
 			if (p->nconns > 0)
-				plog(p, PG_PROXY_LOG_WARN, 0,
-				     "drain timed out: closing %zu connections", p->nconns);
+				pg_proxy_log(p, PG_PROXY_LOG_WARN, 0,
+					     "drain timed out: closing %zu connections", p->nconns);
 			return 0;
 		}
 	}
@@ -1085,8 +784,8 @@ pg_proxy_free(struct pg_proxy *p)
 		conn_close(p, p->conns);
 	reap_dead(p);
 	while (p->sessions != NULL)
-		session_close(p, p->sessions);
-	reap_dead_sessions(p);
+		pg_proxy_session_close(p, p->sessions);
+	pg_proxy_reap_dead_sessions(p);
 	free(p->dgram_buf);
 	closep(&p->epfd);
 	free(p->listeners);
