@@ -287,7 +287,10 @@ PROVE := prove --failures --source Executable
 deps:
 	$(Q)scripts/install-deps.sh
 
+# Zig too (scripts/install-zig.sh, network needed): t0800 cross-builds for macOS
+# inside its own network namespace, where nothing can be fetched.
 check: deps
+	$(Q)scripts/install-zig.sh >/dev/null
 	$(Q)$(MAKE) --no-print-directory all-tests
 	$(Q)$(MAKE) --no-print-directory check-unit check-fuzz check-integration
 
