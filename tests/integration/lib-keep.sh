@@ -26,6 +26,20 @@ wait_lines() {
 	done
 }
 
+# get PORT: one request; prints the pid of the server that answered.  A keeper
+# just started may not have bound yet: connection refused (curl's 7) is tried
+# again, for at most 20 s.
+get() {
+	_i=0
+	while :; do
+		curl -sS -m 20 "http://127.0.0.1:$1/" && return 0
+		_rc=$?
+		{ [ "$_rc" = 7 ] && [ "$_i" -lt 200 ]; } || return "$_rc"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
 # load_start NAME PORT USER PATH: as USER, 4 clients (pg-http-load, at most
 # 20000 requests or 240 s each) of http://127.0.0.1:PORT/PATH and a bind loop
 # on 127.0.0.1:PORT, until $TMP/NAME.stop exists.

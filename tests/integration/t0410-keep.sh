@@ -63,19 +63,6 @@ wait_gone() {
 		_i=$((_i + 1))
 	done
 }
-# get PORT: one request; prints the pid of the server that answered.  A keeper
-# just started may not have bound yet: connection refused (curl's 7) is tried
-# again, for at most 20 s.
-get() {
-	_i=0
-	while :; do
-		curl -sS -m 20 "http://127.0.0.1:$1/" && return 0
-		_rc=$?
-		{ [ "$_rc" = 7 ] && [ "$_i" -lt 200 ]; } || return "$_rc"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
 
 # --- the options ------------------------------------------------------------------------
 

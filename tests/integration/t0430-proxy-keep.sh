@@ -89,20 +89,6 @@ while True:
 EOF
 chmod a+r "$TMP/backend.py"
 
-# get: one request through the proxy; prints the backend's pid.  Connection
-# refused (curl's 7) is tried again for at most 20 s: the proxy may not have
-# bound yet.
-get() {
-	_i=0
-	while :; do
-		curl -sS -m 20 "http://127.0.0.1:$PORT/" && return 0
-		_rc=$?
-		{ [ "$_rc" = 7 ] && [ "$_i" -lt 200 ]; } || return "$_rc"
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-}
-
 test_expect_code 100 '--keep without PROG is a usage error' '
 	"$PG" proxy -l 127.0.0.1:$PORT --to unix:/nonexistent --keep 2>"$TMP/err"; rc=$?
 	cat "$TMP/err"; grep -F "keeps PROG running behind the proxy" "$TMP/err" && exit $rc
@@ -119,7 +105,7 @@ test_expect_success 'proxy --keep: the keeper runs the backend as alice behind t
 	"$PG" proxy -l 127.0.0.1:$PORT --keep --ready=notify --ready-timeout 20 -u "$ALICE" \
 		-- "$PY" "$TMP/backend.py" >"$TMP/proxy.out" 2>"$LOG" &
 	echo $! >"$TMP/proxy.pid" && track_pid $! &&
-	b=$(get) && test -n "$b" &&
+	b=$(get $PORT) && test -n "$b" &&
 	k=$(awk "/^PPid:/ { print \$2 }" /proc/$b/status) &&
 	test "$(awk "/^PPid:/ { print \$2 }" /proc/$k/status)" = "$(cat "$TMP/proxy.pid")" &&
 	test "$(stat -c %U /proc/$k)" = "$ALICE" && test "$(stat -c %U /proc/$b)" = "$ALICE"
@@ -137,10 +123,10 @@ sed 's/^/# proxy --keep, SIGHUP x20: /' "$TMP/hup.counts" 2>/dev/null
 test_expect_success '5 kill -9 of the backend under load: the front port stays bound, 0 refused; restarted each time' '
 	load_start kill $PORT "pgt-mallory$SFX" / &&
 	for i in $(seq 5); do
-		b=$(get) && kill -9 $b &&
+		b=$(get $PORT) && kill -9 $b &&
 		wait_lines 1 "PROG pid $b was killed by SIGKILL after .* restarting in" "$LOG" &&
-		j=0 && while [ "$(get)" = "$b" ] && [ $j -lt 200 ]; do sleep 0.1; j=$((j + 1)); done &&
-		test "$(get)" != "$b" || exit 1
+		j=0 && while [ "$(get $PORT)" = "$b" ] && [ $j -lt 200 ]; do sleep 0.1; j=$((j + 1)); done &&
+		test "$(get $PORT)" != "$b" || exit 1
 	done &&
 	load_ok kill in-flight
 '
